@@ -1,0 +1,141 @@
+"""AnchoredAutoencoder: reconstruction plus scheduled, label-selective regularizers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+
+from . import metrics
+from .color import named_colors
+from .logs import log_scalars
+from .model import Activation, BottleneckAutoencoder
+from .regularizers import Anchor, AngularAnchor, build_regularizers
+
+
+class AnchoredAutoencoder(L.LightningModule):
+    """A color autoencoder whose latent space is shaped by regularizers on labelled samples.
+
+    The loss is MSE(rgb_hat, rgb) + sum_r w_r(t) * term_r, where each term is the
+    label-weighted mean of its per-sample loss (see `Regularizer.term`) and w_r(t) is the
+    scheduled weight of the column named like the term (1.0 without a schedule or column; a
+    weight of exactly 0 skips the term). A `ScheduleCallback` sets the weights and the learning
+    rate every step; without one, Adam runs at the constant `lr`.
+
+    Args:
+        latent_dim: Size of the bottleneck.
+        hidden: Width of the hidden layers.
+        depth: Hidden layers in the encoder (mirrored in the decoder).
+        activation: `gelu` or `relu`.
+        normalize: L2-normalize latents (explicit normalization in the `bottleneck` module).
+        sigmoid: End the decoder with a sigmoid (otherwise outputs are clamped in eval mode).
+        regularizers: Loss terms, each a mapping `{kind, name, ...}`. Kinds: `unitarity`,
+            `planarity`, `subspace` (dims, invert, reduction), `anchor` (point; Euclidean pin),
+            `angular-anchor` (point), `separation` (power, shift, dims; angular repulsion),
+            `euclidean-repulsion` (dims). Every kind takes `name`, `labels` ({label: strength}
+            selecting the samples; omit for all samples) and `layer` (`bottleneck` or `encoder`).
+        lr: Learning rate when no schedule sets one.
+        hue_plane: The two latent dims where the color wheel should form (for the metrics).
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 4,
+        hidden: int = 16,
+        depth: int = 1,
+        activation: Activation = "gelu",
+        normalize: bool = False,
+        sigmoid: bool = True,
+        regularizers: list[dict[str, Any]] | None = None,
+        lr: float = 1e-3,
+        hue_plane: tuple[int, int] = (0, 1),
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = BottleneckAutoencoder(latent_dim, hidden, depth, activation, normalize, sigmoid)
+        self.regularizers = torch.nn.ModuleList(build_regularizers(regularizers or []))
+        for reg in self.regularizers:
+            if isinstance(reg, (Anchor, AngularAnchor)) and reg.point.shape[0] != latent_dim:
+                raise ValueError(
+                    f"regularizer {reg.name!r}: point has {reg.point.shape[0]} dims but latent_dim is "
+                    f"{latent_dim}; give a point of length {latent_dim}"
+                )
+        if not all(0 <= d < latent_dim for d in hue_plane) or len(set(hue_plane)) != 2:
+            raise ValueError(f"hue_plane must be two distinct dims in [0, {latent_dim}); got {list(hue_plane)}")
+        self.lr = lr
+        # Set by ScheduleCallback each step; plain floats so skipping zero weights needs no sync.
+        self.term_weights: dict[str, float] = {}
+
+    # -- the public contract -------------------------------------------------------------------
+    def forward(self, rgb: torch.Tensor) -> torch.Tensor:
+        """Reconstruct colors: [B, 3] -> [B, 3]."""
+        return self.model(rgb)
+
+    def encode(self, rgb: torch.Tensor) -> torch.Tensor:
+        """Latents the regularizers see at `bottleneck` (after normalization when it is on)."""
+        return self.model.encode(rgb)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Colors from latents."""
+        return self.model.decode(z)
+
+    @property
+    def anchors(self) -> dict[str, torch.Tensor]:
+        """Anchor directions keyed by the label they apply to (e.g. `red` -> (1, 0, 0, 0))."""
+        found = {}
+        for reg in self.regularizers:
+            if isinstance(reg, (Anchor, AngularAnchor)) and reg.labels and len(reg.labels) == 1:
+                found[next(iter(reg.labels))] = reg.point
+        return found
+
+    # -- training ------------------------------------------------------------------------------
+    def on_fit_start(self) -> None:
+        dm = self.trainer.datamodule
+        available = set(getattr(dm, "label_names", []))
+        for reg in self.regularizers:
+            missing = sorted(set(reg.labels or {}) - available)
+            if missing:
+                raise ValueError(
+                    f"regularizer {reg.name!r} needs label(s) {missing}, but the data module produces "
+                    f"{sorted(available)}; add them to data.labels"
+                )
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        rgb, labels = batch
+        h = self.model.encoder(rgb)
+        z = self.model.bottleneck(h)
+        rgb_hat = self.model.decode(z)
+        recon = F.mse_loss(rgb_hat, rgb)
+        loss = recon
+        terms = {"recon": recon}
+        for reg in self.regularizers:
+            weight = self.term_weights.get(reg.name, 1.0)
+            if weight == 0.0:
+                continue
+            term = reg.term(h if reg.layer == "encoder" else z, labels)
+            terms[reg.name] = term
+            loss = loss + weight * term
+        # Terms are logged every `trainer.log_every_n_steps` steps (logging every step would cost
+        # more than the step itself on this tiny model).
+        trainer = self._trainer  # None when the step is called by hand
+        if trainer is not None and self.global_step % trainer.log_every_n_steps == 0:
+            terms["loss"] = loss
+            log_scalars(trainer, {f"train/{k}": v for k, v in terms.items()}, self.global_step)
+            self.log("loss", loss, prog_bar=True, logger=False, on_step=True, on_epoch=False)
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.lr)
+
+    # -- validation ----------------------------------------------------------------------------
+    def validation_step(self, batch, batch_idx: int) -> None:
+        rgb, _ = batch
+        self.log("val/recon_mse", F.mse_loss(self(rgb), rgb), on_epoch=True, batch_size=len(rgb))
+        self.log_dict({f"val/{k}": v for k, v in self.structure_metrics().items()}, on_epoch=True, batch_size=1)
+
+    @torch.no_grad()
+    def structure_metrics(self) -> dict[str, float]:
+        """Shape of the latent space on the named colors (see `colorlatent.metrics`)."""
+        return metrics.structure_metrics(self, named_colors(device=self.device), self.hparams.hue_plane, self.anchors)

@@ -1,0 +1,79 @@
+"""Axis-aligned 2-D slices of a latent space, every point drawn in its own RGB color."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
+
+
+def default_slices(latent_dim: int) -> list[tuple[int, int]]:
+    """[1, 0] (the hue plane, red on dim 0 pointing up), then [1, d] for every further dim."""
+    if latent_dim < 2:
+        raise ValueError(f"need at least 2 latent dims to draw a slice; got {latent_dim}")
+    return [(1, 0)] + [(1, d) for d in range(2, latent_dim)]
+
+
+def _as_numpy(x) -> np.ndarray:
+    return x.detach().float().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=float)
+
+
+def draw_slice(ax, latents: np.ndarray, colors: np.ndarray, dims: tuple[int, int], size: float = 60.0,
+               dark: bool = False, labels: bool = True) -> None:
+    """One slice: x = latent dim `dims[0]`, y = `dims[1]`, over a unit disk and dashed axes."""
+    fg = "white" if dark else "black"
+    ax.add_patch(Circle((0, 0), 1.0, facecolor=fg, alpha=0.06, edgecolor=fg, linestyle="--", linewidth=0.8))
+    ax.axhline(0, color=fg, linewidth=0.5, linestyle="--", alpha=0.4)
+    ax.axvline(0, color=fg, linewidth=0.5, linestyle="--", alpha=0.4)
+    # Draw the brightest points last so dark colors don't hide the wheel's rim.
+    order = np.argsort(colors.sum(axis=1))
+    ax.scatter(latents[order, dims[0]], latents[order, dims[1]], c=colors[order].clip(0, 1), s=size,
+               alpha=0.7, linewidths=0)
+    limit = max(1.2, float(np.abs(latents[:, list(dims)]).max()) * 1.1) if len(latents) else 1.2
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    if labels:
+        ax.set_xlabel(f"dim {dims[0]}", color=fg)
+        ax.set_ylabel(f"dim {dims[1]}", color=fg)
+        ax.set_title(f"[{dims[0]}, {dims[1]}]", color=fg)
+        ax.tick_params(colors=fg, labelsize=8)
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color(fg)
+        spine.set_alpha(0.3)
+
+
+def plot_latent_slices(latents, colors, slices: Sequence[tuple[int, int]] | None = None, title: str | None = None,
+                       dark: bool = False, size: float = 60.0) -> Figure:
+    """Figure with one panel per slice of `latents` [N, E], points colored by `colors` [N, 3].
+
+    Args:
+        latents: Latent vectors, tensor or array [N, E].
+        colors: RGB in [0, 1] of each point, [N, 3].
+        slices: Pairs (x dim, y dim); default `default_slices(E)`.
+        title: Figure title.
+        dark: Dark background variant.
+        size: Marker area.
+    """
+    z, rgb = _as_numpy(latents), _as_numpy(colors)
+    if z.ndim != 2 or rgb.shape != (z.shape[0], 3):
+        raise ValueError(f"latents must be [N, E] and colors [N, 3]; got {list(z.shape)} and {list(rgb.shape)}")
+    slices = list(slices) if slices is not None else default_slices(z.shape[1])
+    for pair in slices:
+        if len(pair) != 2 or not all(0 <= d < z.shape[1] for d in pair):
+            raise ValueError(f"slice {list(pair)} is out of range for latent_dim {z.shape[1]}")
+    fig = Figure(figsize=(4.2 * len(slices), 4.6), facecolor="#111111" if dark else "white")
+    axes = fig.subplots(1, len(slices), squeeze=False)[0]
+    for ax, pair in zip(axes, slices):
+        ax.set_facecolor("#111111" if dark else "white")
+        draw_slice(ax, z, rgb, pair, size=size, dark=dark)
+    if title:
+        fig.suptitle(title, color="white" if dark else "black")
+    fig.tight_layout()
+    return fig
