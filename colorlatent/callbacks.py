@@ -48,7 +48,7 @@ class LatentSliceCallback(L.Callback):
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         rgb = make_dataset(self.colors).rgb
         z = encode_in_eval(pl_module, rgb)
-        title = f"{self.colors} latents at step {trainer.global_step}"
+        title = f"{self.colors} latents after {trainer.global_step} steps"
         log_dir = Path(trainer.log_dir or ".")
         log_dir.mkdir(parents=True, exist_ok=True)
         stem = Path(self.filename).stem

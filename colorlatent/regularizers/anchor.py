@@ -8,11 +8,23 @@ from .base import Layer, Regularizer
 
 
 class _PointRegularizer(Regularizer):
-    def __init__(self, name: str, point: list[float], labels, layer: Layer):
+    """A term measured against a fixed point (or direction) in latent space.
+
+    Args:
+        name: Term name (log key and schedule column).
+        point: The anchor in latent space, e.g. [1, 0, 0, 0] for red on dim 0.
+        labels: Label affinities selecting the samples (e.g. `red`); None for all samples.
+        layer: `bottleneck` or `encoder`.
+    """
+
+    def __init__(
+        self, name: str = "reg-anchor", point: list[float] = (1.0, 0.0, 0.0, 0.0),
+        labels: dict[str, float] | str | None = None, layer: Layer = "bottleneck",
+    ):
         super().__init__(name, labels, layer)
         if len(point) == 0:
             raise ValueError(f"regularizer {name!r}: point must not be empty")
-        self.register_buffer("point", torch.tensor(point, dtype=torch.float32))
+        self.register_buffer("point", torch.tensor(list(point), dtype=torch.float32))
 
     def _check(self, z: torch.Tensor) -> None:
         if z.shape[-1] != self.point.shape[0]:
@@ -23,20 +35,7 @@ class _PointRegularizer(Regularizer):
 
 
 class Anchor(_PointRegularizer):
-    """Euclidean pin: per-sample ||z - point||^2 (the "reg-polar" of experiment 1.7).
-
-    Args:
-        name: Term name (log key and schedule column).
-        point: The anchor point in latent space, e.g. [1, 0, 0, 0] for red on dim 0.
-        labels: Label affinities selecting the samples (e.g. `red`); None for all samples.
-        layer: `bottleneck` or `encoder`.
-    """
-
-    def __init__(
-        self, name: str = "reg-anchor", point: list[float] = (1.0, 0.0, 0.0, 0.0),
-        labels: dict[str, float] | str | None = None, layer: Layer = "bottleneck",
-    ):
-        super().__init__(name, list(point), labels, layer)
+    """Euclidean pin: per-sample ||z - point||^2 (the "reg-polar" of experiment 1.7)."""
 
     def loss(self, z: torch.Tensor) -> torch.Tensor:
         self._check(z)
@@ -44,20 +43,7 @@ class Anchor(_PointRegularizer):
 
 
 class AngularAnchor(_PointRegularizer):
-    """Angular anchor: per-sample 1 - cos(z, direction) (0 aligned, 1 orthogonal, 2 opposite).
-
-    Args:
-        name: Term name (log key and schedule column).
-        point: The anchor direction (its length does not matter).
-        labels: Label affinities selecting the samples; None for all samples.
-        layer: `bottleneck` or `encoder`.
-    """
-
-    def __init__(
-        self, name: str = "reg-anchor", point: list[float] = (1.0, 0.0, 0.0, 0.0),
-        labels: dict[str, float] | str | None = None, layer: Layer = "bottleneck",
-    ):
-        super().__init__(name, list(point), labels, layer)
+    """Angular anchor: per-sample 1 - cos(z, point) (0 aligned, 1 orthogonal, 2 opposite)."""
 
     def loss(self, z: torch.Tensor) -> torch.Tensor:
         self._check(z)

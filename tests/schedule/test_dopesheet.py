@@ -11,14 +11,8 @@ from colorlatent.schedule.dopesheet import Keyframe, Phase
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-FIXTURE_CSV = """\
-STEP,PHASE,ACTION,x:log,y,z::step-end
-0,One,,0.01,,1
-+0.4,,foo,,0.8,2
-10,Two,,0.001,,3
-11,Fin,,,0,4
-12,,,,,
-"""
+# The fixture sheet of m1-spec §7 (test_dopesheet.py of the reference).
+FIXTURE_CSV = (FIXTURES / "spec_fixture.csv").read_text()
 
 
 @pytest.mark.parametrize(
