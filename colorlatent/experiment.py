@@ -16,6 +16,7 @@ import argparse
 import json
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +114,9 @@ def report(run: Run, lines: list[str]) -> None:
     """Print the human summary; the last line printed is the run directory (the contract)."""
     for line in lines:
         print(line)
-    print(f"TensorBoard: tensorboard --logdir {run.run_dir}")
+    print(f"Figures in {run.run_dir}: {', '.join(figures(run))}")
+    tensorboard = Path(sys.executable).parent / "tensorboard"
+    print(f"TensorBoard: {tensorboard if tensorboard.exists() else 'tensorboard'} --logdir {run.run_dir}")
     print(run.run_dir)
 
 

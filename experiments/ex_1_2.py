@@ -46,7 +46,6 @@ def main(argv: list[str] | None = None) -> None:
         f"  X in [{metrics['latent_x_min']:.4f}, {metrics['latent_x_max']:.4f}], "
         f"Y in [{metrics['latent_y_min']:.4f}, {metrics['latent_y_max']:.4f}]  "
         f"(published: X in [-0.9559, 1.0000], Y in [-1.0000, 1.0000])",
-        f"Figures: {', '.join(figures(run))}",
     ])
 
 

@@ -37,7 +37,6 @@ def main(argv: list[str] | None = None) -> None:
         f"  planarity_rms   {metrics['planarity_rms']:.4f}   (RMS of dims 2-3 over the 12 hues)",
         f"  hue_radius      {metrics['hue_radius']:.4f}   (mean latent norm of the 12 hues)",
         f"  recon_mse       {metrics['recon_mse']:.5f}  (RGB 8x8x8 grid)",
-        f"Figures: {', '.join(figures(run))}",
     ])
 
 
