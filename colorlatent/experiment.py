@@ -18,15 +18,18 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 import yaml
 
 from .cli import build_cli, configure_threads
+from .data import make_dataset
 from .data.datamodule import ColorDataModule
+from .metrics import norm_deviation
 from .module import AnchoredAutoencoder
 
 
@@ -51,7 +54,6 @@ class Run:
     run_dir: Path
     config: dict[str, Any]
     train_seconds: float
-    metrics: dict[str, float] = field(default_factory=dict)
 
     @property
     def steps(self) -> int:
@@ -106,7 +108,6 @@ def write_results(run: Run, experiment: str, metrics: dict[str, Any]) -> Path:
     }
     path = run.run_dir / "results.json"
     path.write_text(json.dumps(results, indent=2))
-    run.metrics = {k: v for k, v in results.items() if k != "config"}
     return path
 
 
@@ -127,11 +128,6 @@ def evaluate(run: Run, probe: str) -> dict[str, float]:
     the mean | ||z|| - 1 | of its latents; the rest are `AnchoredAutoencoder.structure_metrics`
     on the named colors (hue order, planarity, anchor alignment...).
     """
-    import torch
-
-    from .data import make_dataset
-    from .metrics import norm_deviation
-
     model = run.model
     model.eval()
     with torch.no_grad():

@@ -92,3 +92,15 @@ def test_checkpoint_round_trip_gives_identical_outputs(tmp_path):
     assert torch.equal(module(x), restored(x))
     assert torch.equal(module.encode(x), restored.encode(x))
     assert [r.name for r in restored.regularizers] == ["reg-polar", "reg-norm"]
+
+
+def test_schedule_state_is_saved_in_checkpoints(tmp_path):
+    sheet = [{"STEP": 0, "PHASE": "Train", "lr": 0.01}, {"STEP": 9, "lr": 0.001}]
+    t = trainer(tmp_path, 10, [ScheduleCallback(sheet)])
+    t.fit(AnchoredAutoencoder(), ColorDataModule(seed=0))
+    t.save_checkpoint(tmp_path / "s.ckpt")
+    ckpt = torch.load(tmp_path / "s.ckpt", weights_only=False)
+    (state,) = [v for k, v in ckpt["callbacks"].items() if "ScheduleCallback" in k]
+    assert [row["STEP"] for row in state["dopesheet"]] == [0, 9]
+    assert ckpt["global_step"] == 10
+    assert "generator" in ckpt["ColorDataModule"]  # the batch/label stream position

@@ -128,7 +128,7 @@ class ColorDataModule(L.LightningDataModule):
         device = self.trainer.lightning_module.device if self.trainer is not None else torch.device("cpu")
         self._ensure_on(device)
         if batch.split == "val":
-            return self._val_rgb, {k: p for k, p in self._val_probs.items()}
+            return self._val_rgb, dict(self._val_probs)
         return self.sample(self._batch_size_at(batch.index))
 
     def _batch_size_at(self, index: int) -> int | None:

@@ -34,9 +34,6 @@ class ScheduleCallback(L.Callback):
         self.names, self.table = self.timeline.table()
         self._rows: list[dict[str, float]] = [dict(zip(self.names, map(float, row))) for row in self.table]
 
-    def __len__(self) -> int:
-        return len(self.sheet)
-
     def values_at(self, step: int) -> dict[str, float]:
         """Every scheduled value at `step` (held constant past the end of the sheet)."""
         return self._rows[min(max(step, 0), len(self._rows) - 1)]
