@@ -2,13 +2,21 @@
 
 __version__ = "0.1.0"
 
-from .callbacks import LatentSliceCallback
+from .callbacks import (
+    LatentSliceCallback, PhaseHistoryCallback, ProjectorCallback, ReactiveTransition, TimelineFigureCallback,
+)
 from .data.datamodule import ColorDataModule
+from .interventions import AxisAlignedSuppression, Repulsion, Suppression, intervene, patch
+from .interventions.callback import InterventionCallback
 from .model import BottleneckAutoencoder
 from .module import AnchoredAutoencoder
+from .progress import PhaseProgressBar
 from .schedule.callback import ScheduleCallback
 
 __all__ = [
-    "AnchoredAutoencoder", "BottleneckAutoencoder", "ColorDataModule", "LatentSliceCallback",
-    "ScheduleCallback", "__version__",
+    "AnchoredAutoencoder", "AxisAlignedSuppression", "BottleneckAutoencoder", "ColorDataModule",
+    "InterventionCallback", "LatentSliceCallback", "PhaseHistoryCallback", "PhaseProgressBar",
+    "ProjectorCallback", "ReactiveTransition", "Repulsion", "ScheduleCallback", "Suppression",
+    "TimelineFigureCallback", "__version__",
+    "intervene", "patch",
 ]

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .color import check_rgb
+
 Activation = Literal["gelu", "relu"]
 _ACTIVATIONS: dict[str, type[nn.Module]] = {"gelu": nn.GELU, "relu": nn.ReLU}
 
@@ -86,11 +88,25 @@ class BottleneckAutoencoder(nn.Module):
         self.decoder = decoder
 
     def encode(self, rgb: torch.Tensor) -> torch.Tensor:
-        """Latents as the decoder sees them (after normalization when it is on)."""
+        """Latents as the decoder sees them (after normalization when it is on).
+
+        Raises:
+            ValueError: If `rgb` is not [..., 3] of the model's float dtype with values in [0, 1].
+        """
+        check_rgb(rgb)
+        self._check_dtype(rgb, "rgb")
         return self.bottleneck(self.encoder(rgb))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """RGB from latents; clamped to [0, 1] in eval mode when there is no sigmoid."""
+        """RGB from latents; clamped to [0, 1] in eval mode when there is no sigmoid.
+
+        Raises:
+            ValueError: If `z` is not [..., latent_dim] of the model's float dtype.
+        """
+        if not isinstance(z, torch.Tensor) or z.ndim == 0 or z.shape[-1] != self.latent_dim:
+            shape = list(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise ValueError(f"z must have shape [..., {self.latent_dim}] (the latent_dim), got {shape}")
+        self._check_dtype(z, "z")
         rgb = self.decoder(z)
         if not self.sigmoid and not self.training:
             rgb = rgb.clamp(0.0, 1.0)
@@ -98,3 +114,9 @@ class BottleneckAutoencoder(nn.Module):
 
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(rgb))
+
+    def _check_dtype(self, x: torch.Tensor, name: str) -> None:
+        dtype = self.decoder[0].weight.dtype
+        if x.dtype != dtype:
+            raise ValueError(f"{name} has dtype {x.dtype} but the model computes in {dtype}; convert it with "
+                             f"{name}.to({dtype})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from typing import Any
 
 import lightning as L
@@ -13,6 +15,56 @@ from .color import named_colors
 from .logs import log_scalars
 from .model import Activation, BottleneckAutoencoder
 from .regularizers import Anchor, AngularAnchor, build_regularizers
+
+# The finite-loss check syncs with the device; it runs every this many steps at most (and before
+# every checkpoint), which also bounds the per-step record it scans.
+FINITE_CHECK_MAX_INTERVAL = 256
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite; the message names the step and the term."""
+
+
+class _FiniteWatch:
+    """Records every step's loss terms on the device and reports the first non-finite one.
+
+    Checking `isfinite` every step would cost a host sync per step (more than the step itself
+    on a GPU). Instead each step keeps its terms as one small device tensor (one `stack`, no
+    sync), and `check` looks at the last `interval` steps at once: one sync every `interval`
+    steps, which still finds the exact first bad step and term.
+    """
+
+    def __init__(self, names: list[str], interval: int, device: torch.device):
+        self.names = names
+        self.interval = interval
+        # The last `interval` steps (older ones were checked already) and their terms.
+        self.steps: deque[int] = deque(maxlen=interval)
+        self.rows: deque[torch.Tensor] = deque(maxlen=interval)
+        self.zero = torch.zeros((), device=device)  # stands in for a term skipped at weight 0
+
+    def record(self, step: int, terms: dict[str, torch.Tensor]) -> None:
+        # stack-then-detach is the cheapest way to a graph-free copy (cheaper than no_grad)
+        self.rows.append(torch.stack([terms.get(n, self.zero) for n in self.names]).detach())
+        self.steps.append(step)
+
+    def check(self) -> None:
+        """Raise NonFiniteLossError for the earliest recorded non-finite step, if any."""
+        if not self.rows:
+            return
+        table = torch.stack(list(self.rows))
+        finite = torch.isfinite(table).all(dim=1)
+        if bool(finite.all()):
+            return
+        first = finite.tolist().index(False)
+        step, values = self.steps[first], dict(zip(self.names, table[first].tolist()))
+        bad = [k for k, v in values.items() if not math.isfinite(v) and k != "loss"] or ["loss"]
+        shown = ", ".join(f"{k}={v:.6g}" for k, v in values.items())
+        raise NonFiniteLossError(
+            f"training stopped: the loss became non-finite at step {step}, in term(s) {bad} "
+            f"(terms at that step: {shown}; a term skipped at weight 0 shows 0). No checkpoint is "
+            f"written from here on, so the last one saved before step {step} is kept. Lower that "
+            "term's weight or the learning rate around this step, or check its inputs."
+        )
 
 
 class AnchoredAutoencoder(L.LightningModule):
@@ -62,11 +114,19 @@ class AnchoredAutoencoder(L.LightningModule):
                     f"regularizer {reg.name!r}: point has {reg.point.shape[0]} dims but latent_dim is "
                     f"{latent_dim}; give a point of length {latent_dim}"
                 )
+            dims = getattr(reg, "dims", None)
+            if dims is not None and (not dims or not all(0 <= d < latent_dim for d in dims)):
+                raise ValueError(
+                    f"regularizer {reg.name!r}: dims={list(dims)} must be a non-empty list of latent dims "
+                    f"in [0, {latent_dim - 1}] (latent_dim is {latent_dim})"
+                )
         if not all(0 <= d < latent_dim for d in hue_plane) or len(set(hue_plane)) != 2:
             raise ValueError(f"hue_plane must be two distinct dims in [0, {latent_dim}); got {list(hue_plane)}")
         self.lr = lr
         # Set by ScheduleCallback each step; plain floats so skipping zero weights needs no sync.
         self.term_weights: dict[str, float] = {}
+        self._finite: _FiniteWatch | None = None
+        self._resumed_rng: dict[str, Any] | None = None
 
     # -- the public contract -------------------------------------------------------------------
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
@@ -92,6 +152,11 @@ class AnchoredAutoencoder(L.LightningModule):
 
     # -- training ------------------------------------------------------------------------------
     def on_fit_start(self) -> None:
+        if self.trainer.max_steps == 0:
+            raise ValueError(
+                "trainer.max_steps=0 trains nothing; give a positive number of steps, or -1 to take the "
+                "length from the schedule (or from max_epochs)"
+            )
         dm = self.trainer.datamodule
         available = set(getattr(dm, "label_names", []))
         for reg in self.regularizers:
@@ -101,6 +166,35 @@ class AnchoredAutoencoder(L.LightningModule):
                     f"regularizer {reg.name!r} needs label(s) {missing}, but the data module produces "
                     f"{sorted(available)}; add them to data.labels"
                 )
+
+    def on_train_start(self) -> None:
+        names = ["recon", *(reg.name for reg in self.regularizers), "loss"]
+        interval = min(self.trainer.log_every_n_steps, FINITE_CHECK_MAX_INTERVAL)
+        self._finite = _FiniteWatch(names, interval, self.device)
+        if self._resumed_rng is not None and self.trainer.ckpt_path is not None:
+            # Restored here, only when fit resumes a checkpoint, not in on_load_checkpoint: loading
+            # a model (load_from_checkpoint, e.g. to fine-tune it) leaves the random streams alone.
+            torch.set_rng_state(self._resumed_rng["torch"])
+            if self._resumed_rng.get("cuda") is not None and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(self._resumed_rng["cuda"])
+        self._resumed_rng = None
+
+    def on_train_end(self) -> None:
+        self._finite.check()
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # A checkpoint must never hold weights trained on a non-finite loss.
+        if self._finite is not None:
+            self._finite.check()
+        # Nothing in this package draws from torch's global generators during training, but
+        # callbacks or user code may; a resumed run continues their streams too.
+        checkpoint["rng"] = {
+            "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._resumed_rng = checkpoint.get("rng")
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         rgb, labels = batch
@@ -117,12 +211,18 @@ class AnchoredAutoencoder(L.LightningModule):
             term = reg.term(h if reg.layer == "encoder" else z, labels)
             terms[reg.name] = term
             loss = loss + weight * term
+        terms["loss"] = loss
+        trainer = self._trainer  # None when the step is called by hand
+        if trainer is None:
+            return loss
+        step = self.global_step
+        self._finite.record(step, terms)
+        if step % self._finite.interval == 0:
+            self._finite.check()
         # Terms are logged every `trainer.log_every_n_steps` steps (logging every step would cost
         # more than the step itself on this tiny model).
-        trainer = self._trainer  # None when the step is called by hand
-        if trainer is not None and self.global_step % trainer.log_every_n_steps == 0:
-            terms["loss"] = loss
-            log_scalars(trainer, {f"train/{k}": v for k, v in terms.items()}, self.global_step)
+        if step % trainer.log_every_n_steps == 0:
+            log_scalars(trainer, {f"train/{k}": v for k, v in terms.items()}, step)
             self.log("loss", loss, prog_bar=True, logger=False, on_step=True, on_epoch=False)
         return loss
 

@@ -22,7 +22,7 @@ def run(cmd, cwd=ROOT, timeout=300):
 
 
 def events(run_dir: Path) -> EventAccumulator:
-    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "images": 0})
+    acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0, "images": 0, "tensors": 0})
     acc.Reload()
     return acc
 
@@ -34,6 +34,8 @@ def check_run_dir(stdout: str, out: Path) -> dict:
     assert list(out.glob("events.out.tfevents.*"))
     assert (out / "latent-slices.png").stat().st_size > 10_000
     assert (out / "latent-slices-dark.png").is_file()
+    for name in ("phase-history.png", "phase-history-dark.png", "latent-evolution.gif", "projector_config.pbtxt"):
+        assert (out / name).is_file(), name  # PhaseHistoryCallback, ProjectorCallback
     return json.loads((out / "results.json").read_text())
 
 
@@ -54,6 +56,11 @@ def test_ex_1_7_fast(tmp_path):
     lr = {e.step: e.value for e in acc.Scalars("sched/lr")}
     assert lr[0] == pytest.approx(1e-8) and lr[10] == pytest.approx(0.01)
     assert "latent/slices" in acc.Tags()["images"]
+    # captures every 200 steps: only step 0 and the end in a 40-step run; the schedule drawn once
+    assert [e.step for e in acc.Images("latent/phase_history")] == [0, 40]
+    assert [e.step for e in acc.Images("schedule/timeline")] == [0]
+    assert [e.step for e in acc.Tensors("latent/mesh_VERTEX")] == [40]
+    assert "timeline.png" in results["figures"] and "phase-history.png" in results["figures"]
     # the checkpoint reloads with no other input and reproduces the run's metric
     model = AnchoredAutoencoder.load_from_checkpoint(out / "checkpoints" / "last.ckpt")
     red = model.encode(torch.tensor([[1.0, 0.0, 0.0]]))
@@ -66,7 +73,9 @@ def test_ex_1_2_fast(tmp_path):
     results = check_run_dir(run([sys.executable, "experiments/ex_1_2.py", "--fast", "--out", str(out)]), out)
     assert results["experiment"] == "ex_1_2" and results["steps"] == 30
     assert results["hue_radius"] == pytest.approx(1.0, abs=1e-5)  # explicit normalization
-    assert "train/recon" in events(out).Tags()["scalars"]
+    acc = events(out)
+    assert "train/recon" in acc.Tags()["scalars"]
+    assert [e.step for e in acc.Images("latent/phase_history")] == [0, 30]  # every 50 steps + the end
 
 
 def test_cli_fit_then_validate_from_checkpoint(tmp_path):

@@ -12,7 +12,7 @@ from typing import Literal, NamedTuple
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from .datasets import make_dataset
 from .labels import draw_labels, label_probabilities, parse_labels
@@ -39,6 +39,63 @@ class _Requests(Dataset):
 
     def __getitem__(self, i: int) -> BatchRequest:
         return BatchRequest(self.split, i)
+
+
+class _Positions(Sampler[int]):
+    """Token indices 0..n-1; the first pass after a resume starts where the checkpoint stopped."""
+
+    def __init__(self, n: int):
+        self.n, self.start = n, 0
+
+    def __len__(self) -> int:
+        return self.n  # a whole epoch: Lightning counts the batches it already ran itself
+
+    def __iter__(self):
+        start, self.start = self.start, 0
+        return iter(range(start, self.n))
+
+
+class _ResumableLoader(DataLoader):
+    """The training token loader, resumable mid-epoch.
+
+    Lightning stores a loader's `state_dict` in the checkpoint and, on resume, loads it before
+    iterating. Without it the resumed epoch would restart at token 0: the index of the ragged
+    last batch (`samples_per_epoch`) and every epoch boundary after it would shift.
+    """
+
+    def __init__(self, datamodule: "ColorDataModule"):
+        self._positions = _Positions(datamodule.steps_per_epoch)
+        self._datamodule = datamodule
+        super().__init__(_Requests("train", datamodule.steps_per_epoch), batch_size=None, sampler=self._positions,
+                         generator=_quiet_generator())
+
+    def state_dict(self) -> dict[str, int]:
+        return {"next_index": self._datamodule._next_index}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self._positions.start = self._datamodule._next_index = state["next_index"]
+
+
+def _quiet_generator() -> torch.Generator:
+    """A generator for a token DataLoader, which draws a seed from it for every new iterator.
+
+    Without one, that draw would come from torch's global generator at every epoch and every
+    validation, so the global random stream would depend on when a run was resumed.
+    """
+    return torch.Generator()
+
+
+def _check_count(field: str, value: object, alternative: str) -> None:
+    """A positive integer (bools are ints to Python, but `true` as a batch size is a mistake)."""
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+        raise ValueError(f"data.{field} must be a positive integer {alternative}; got {value!r}")
+
+
+def _dataset(field: str, name: str):
+    try:
+        return make_dataset(name)
+    except ValueError as error:
+        raise ValueError(f"data.{field}: {error}") from None
 
 
 class ColorDataModule(L.LightningDataModule):
@@ -77,19 +134,27 @@ class ColorDataModule(L.LightningDataModule):
         seed: int | None = None,
     ):
         super().__init__()
-        if batch_size is not None and batch_size <= 0:
-            raise ValueError(f"data.batch_size must be a positive integer or null (full batch); got {batch_size}")
+        _check_count("batch_size", batch_size, "or null (full batch)")
         if sampling not in ("bias", "uniform"):
             raise ValueError(f"data.sampling={sampling!r} is not allowed; allowed: ['bias', 'uniform']")
-        for field, value in (("samples_per_epoch", samples_per_epoch), ("steps_per_epoch", steps_per_epoch)):
-            if value is not None and value <= 0:
-                raise ValueError(f"data.{field} must be a positive integer or null; got {value}")
+        _check_count("samples_per_epoch", samples_per_epoch, "or null")
+        _check_count("steps_per_epoch", steps_per_epoch, "or null")
         if samples_per_epoch is not None and batch_size is None:
             raise ValueError("data.samples_per_epoch needs a data.batch_size (it is meaningless for full batch)")
+        if samples_per_epoch is not None and steps_per_epoch is not None:
+            # samples_per_epoch already fixes the epoch length; a second length would leave
+            # batches past the sampled ones with a negative size.
+            raise ValueError(
+                f"data.samples_per_epoch={samples_per_epoch} and data.steps_per_epoch={steps_per_epoch} both set "
+                "the epoch length; give only one"
+            )
         self.save_hyperparameters()
-        self.train_set = make_dataset(dataset)
-        self.val_set = make_dataset(val_dataset) if val_dataset else None
-        self.label_specs = parse_labels(labels or {})
+        self.train_set = _dataset("dataset", dataset)
+        self.val_set = _dataset("val_dataset", val_dataset) if val_dataset else None
+        try:
+            self.label_specs = parse_labels(labels or {})
+        except ValueError as error:
+            raise ValueError(f"data.labels: {error}") from None
         self.batch_size = batch_size
         self.sampling = sampling
         self.samples_per_epoch = samples_per_epoch
@@ -106,6 +171,9 @@ class ColorDataModule(L.LightningDataModule):
         self._device: torch.device | None = None
         self._generator: torch.Generator | None = None
         self._pending_generator_state: torch.Tensor | None = None
+        # Index within the epoch of the next training batch to be drawn. It advances when a batch
+        # is drawn, not when the DataLoader yields its token: Lightning fetches one token ahead.
+        self._next_index = 0
 
     @property
     def label_names(self) -> list[str]:
@@ -114,12 +182,12 @@ class ColorDataModule(L.LightningDataModule):
 
     # -- loaders: tokens only ------------------------------------------------------------------
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(_Requests("train", self.steps_per_epoch), batch_size=None, shuffle=False)
+        return _ResumableLoader(self)
 
     def val_dataloader(self) -> DataLoader | list:
         if self.val_set is None:
             return []
-        return DataLoader(_Requests("val", 1), batch_size=None, shuffle=False)
+        return DataLoader(_Requests("val", 1), batch_size=None, shuffle=False, generator=_quiet_generator())
 
     # -- the real batches, drawn on the device --------------------------------------------------
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
@@ -129,6 +197,7 @@ class ColorDataModule(L.LightningDataModule):
         self._ensure_on(device)
         if batch.split == "val":
             return self._val_rgb, dict(self._val_probs)
+        self._next_index = (batch.index + 1) % self.steps_per_epoch
         return self.sample(self._batch_size_at(batch.index))
 
     def _batch_size_at(self, index: int) -> int | None:

@@ -144,6 +144,22 @@ def label_probabilities(rgb: Tensor, specs: Mapping[str, LabelSpec]) -> dict[str
     return {name: attributes[spec.attribute].pow(spec.power) * spec.scale for name, spec in specs.items()}
 
 
+def exact_labels(rgb: Tensor, specs: Mapping[str, LabelSpec]) -> dict[str, Tensor]:
+    """Deterministic validation labels: 1 where the label's attribute is exactly 1, else 0.
+
+    The redux validation labels of m2-spec §1.2 (`red` = 1[redness == 1], only pure red;
+    `vibrant` = 1[vibrancy == 1], the six pure hues), whatever the training power and scale.
+
+    Args:
+        rgb: Colors, shape [N, 3].
+        specs: Label name -> spec, e.g. from :func:`parse_labels`.
+
+    Returns:
+        Label name -> 0/1 float labels, shape [N], same dtype and device as ``rgb``.
+    """
+    return {name: (ATTRIBUTES[spec.attribute](rgb) == 1).to(rgb.dtype) for name, spec in specs.items()}
+
+
 def draw_labels(
     probabilities: Mapping[str, Tensor],
     generator: torch.Generator | None = None,

@@ -17,36 +17,73 @@ def default_slices(latent_dim: int) -> list[tuple[int, int]]:
     return [(1, 0)] + [(1, d) for d in range(2, latent_dim)]
 
 
+def theme(dark: bool) -> tuple[str, str]:
+    """(background, foreground) colors of the light or dark variant of every figure."""
+    return ("#111111", "white") if dark else ("white", "black")
+
+
 def _as_numpy(x) -> np.ndarray:
     return x.detach().float().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x, dtype=float)
 
 
+def fitted_limit(xy: np.ndarray) -> float:
+    """Half-width of a square view around the points `xy` [N, 2]: 10% margin, at least 1.2 (the unit circle)."""
+    return max(1.2, float(np.abs(xy).max()) * 1.1) if len(xy) else 1.2
+
+
+class SlicePanel:
+    """One slice, x = latent dim `dims[0]`, y = `dims[1]`, over a unit disk and dashed axes.
+
+    The decoration is drawn once; `update` only moves the points, so a figure redrawn at every
+    capture pays for its axes once.
+
+    Args:
+        ax: The matplotlib Axes to draw into.
+        colors: RGB in [0, 1] of every point, [N, 3] (fixed for the panel's life).
+        dims: (x dim, y dim).
+        size: Marker area.
+        dark: Dark background variant.
+        labels: Axis labels, ticks and the '[x, y]' title; off for thumbnails.
+    """
+
+    def __init__(self, ax, colors: np.ndarray, dims: tuple[int, int], size: float = 60.0, dark: bool = False,
+                 labels: bool = True):
+        self.ax, self.dims = ax, (int(dims[0]), int(dims[1]))
+        fg = theme(dark)[1]
+        ax.add_patch(Circle((0, 0), 1.0, facecolor=fg, alpha=0.06, edgecolor=fg, linestyle="--", linewidth=0.8))
+        ax.axhline(0, color=fg, linewidth=0.5, linestyle="--", alpha=0.4)
+        ax.axvline(0, color=fg, linewidth=0.5, linestyle="--", alpha=0.4)
+        # Draw the brightest points last so dark colors don't hide the wheel's rim.
+        self.order = np.argsort(colors.sum(axis=1), kind="stable")
+        self.points = ax.scatter(np.zeros(len(colors)), np.zeros(len(colors)), c=colors[self.order].clip(0, 1),
+                                 s=size, alpha=0.7, linewidths=0)
+        ax.set_aspect("equal")
+        if labels:
+            ax.set_xlabel(f"dim {dims[0]}", color=fg)
+            ax.set_ylabel(f"dim {dims[1]}", color=fg)
+            ax.set_title(f"[{dims[0]}, {dims[1]}]", color=fg)
+            ax.tick_params(colors=fg, labelsize=8)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color(fg)
+            spine.set_alpha(0.3)
+
+    def update(self, latents: np.ndarray, limit: float | None = None) -> None:
+        """Move the points to `latents` [N, E]; the square view is ±`limit`, by default fitted to them (≥ 1.2)."""
+        xy = latents[self.order][:, list(self.dims)]
+        self.points.set_offsets(xy)
+        if limit is None:
+            limit = fitted_limit(xy)
+        self.ax.set_xlim(-limit, limit)
+        self.ax.set_ylim(-limit, limit)
+
+
 def draw_slice(ax, latents: np.ndarray, colors: np.ndarray, dims: tuple[int, int], size: float = 60.0,
                dark: bool = False, labels: bool = True) -> None:
-    """One slice: x = latent dim `dims[0]`, y = `dims[1]`, over a unit disk and dashed axes."""
-    fg = "white" if dark else "black"
-    ax.add_patch(Circle((0, 0), 1.0, facecolor=fg, alpha=0.06, edgecolor=fg, linestyle="--", linewidth=0.8))
-    ax.axhline(0, color=fg, linewidth=0.5, linestyle="--", alpha=0.4)
-    ax.axvline(0, color=fg, linewidth=0.5, linestyle="--", alpha=0.4)
-    # Draw the brightest points last so dark colors don't hide the wheel's rim.
-    order = np.argsort(colors.sum(axis=1))
-    ax.scatter(latents[order, dims[0]], latents[order, dims[1]], c=colors[order].clip(0, 1), s=size,
-               alpha=0.7, linewidths=0)
-    limit = max(1.2, float(np.abs(latents[:, list(dims)]).max()) * 1.1) if len(latents) else 1.2
-    ax.set_xlim(-limit, limit)
-    ax.set_ylim(-limit, limit)
-    ax.set_aspect("equal")
-    if labels:
-        ax.set_xlabel(f"dim {dims[0]}", color=fg)
-        ax.set_ylabel(f"dim {dims[1]}", color=fg)
-        ax.set_title(f"[{dims[0]}, {dims[1]}]", color=fg)
-        ax.tick_params(colors=fg, labelsize=8)
-    else:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_color(fg)
-        spine.set_alpha(0.3)
+    """One slice of `latents` [N, E] into `ax` (see `SlicePanel`)."""
+    SlicePanel(ax, colors, dims, size=size, dark=dark, labels=labels).update(latents)
 
 
 def plot_latent_slices(latents, colors, slices: Sequence[tuple[int, int]] | None = None, title: str | None = None,
@@ -68,12 +105,13 @@ def plot_latent_slices(latents, colors, slices: Sequence[tuple[int, int]] | None
     for pair in slices:
         if len(pair) != 2 or not all(0 <= d < z.shape[1] for d in pair):
             raise ValueError(f"slice {list(pair)} is out of range for latent_dim {z.shape[1]}")
-    fig = Figure(figsize=(4.2 * len(slices), 4.6), facecolor="#111111" if dark else "white")
+    bg, fg = theme(dark)
+    fig = Figure(figsize=(4.2 * len(slices), 4.6), facecolor=bg)
     axes = fig.subplots(1, len(slices), squeeze=False)[0]
     for ax, pair in zip(axes, slices):
-        ax.set_facecolor("#111111" if dark else "white")
+        ax.set_facecolor(bg)
         draw_slice(ax, z, rgb, pair, size=size, dark=dark)
     if title:
-        fig.suptitle(title, color="white" if dark else "black")
+        fig.suptitle(title, color=fg)
     fig.tight_layout()
     return fig

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import warnings
 from pathlib import Path
 from typing import Any
 
 import lightning as L
+import numpy as np
 
 from ..logs import log_scalars
-from .dopesheet import Dopesheet
+from .dopesheet import Dopesheet, DopesheetError
 from .timeline import Timeline
 
 
@@ -22,14 +24,36 @@ class ScheduleCallback(L.Callback):
     value is logged as `sched/<name>` every `trainer.log_every_n_steps` steps. The value at step t is
     the dopesheet's value at t; past the sheet's end the last values hold.
 
+    A typo in a column name must not silently leave a term at its default weight, so at fit
+    start every column has to be used: `lr`, a regularizer's name, or a name listed in the
+    `schedule_columns` attribute of the module or of another callback that reads it. Anything
+    else is an error, unless it is listed in `ignore_columns`.
+
     Args:
         dopesheet: The schedule: a CSV file path, or a list of row mappings (YAML form), e.g.
-            `[{STEP: 0, PHASE: Train, lr: 1e-8}, {STEP: "+10", lr: 0.01}]`.
+            `[{STEP: 0, PHASE: Train, lr: 1e-8}, {STEP: "+10", lr: 0.01}]`. It must have an
+            `lr` column.
+        ignore_columns: Columns to ignore on purpose (not applied, not logged), e.g. when runs
+            with different subsets of regularizers share one dopesheet.
     """
 
-    def __init__(self, dopesheet: str | Path | list[dict[str, str | int | float | None]]):
+    def __init__(self, dopesheet: list[dict[str, str | int | float | None]] | str | Path,
+                 ignore_columns: list[str] | None = None):
         super().__init__()
         self.sheet = Dopesheet.load(dopesheet)
+        if "lr" not in self.sheet.props:
+            raise DopesheetError(
+                f"dopesheet has no 'lr' column (columns: {self.sheet.props}); the schedule sets the learning "
+                "rate, so key it at least once, e.g. `lr: 0.001` in the first row"
+            )
+        self.ignore_columns = list(ignore_columns or [])
+        unknown = [c for c in self.ignore_columns if c not in self.sheet.props]
+        if unknown or "lr" in self.ignore_columns:
+            raise ValueError(
+                f"ignore_columns={self.ignore_columns}: {unknown or ['lr']} "
+                f"{'are not dopesheet columns' if unknown else 'cannot be ignored'}; "
+                f"the columns other than lr are {[c for c in self.sheet.props if c != 'lr']}"
+            )
         self.timeline = Timeline(self.sheet)
         self.names, self.table = self.timeline.table()
         self._rows: list[dict[str, float]] = [dict(zip(self.names, map(float, row))) for row in self.table]
@@ -41,16 +65,60 @@ class ScheduleCallback(L.Callback):
     def phase_at(self, step: int) -> str | None:
         return self.timeline.phase_at(min(step, len(self.sheet) - 1))
 
+    def override(self, name: str, start: int, values) -> None:
+        """From step `start` on, play `values` for the scheduled value `name`, then hold the last one.
+
+        For callbacks that change the schedule while training runs (`ReactiveTransition`): the
+        table is rewritten once, so a step still costs one row lookup. Later keyframes of `name`
+        are replaced; the other values are untouched.
+
+        Args:
+            name: A scheduled value (dopesheet column).
+            start: First step to change, >= 0 (the table grows if it is past the sheet's end).
+            values: The values for steps `start`, `start + 1`, ...
+        """
+        if name not in self.names:
+            raise ValueError(f"cannot override {name!r}: not a scheduled value; scheduled: {self.names}")
+        values = np.asarray(values, dtype=float).ravel()
+        if start < 0 or not len(values):
+            raise ValueError(f"override needs start >= 0 and at least one value; got start={start}, "
+                             f"{len(values)} values")
+        end = start + len(values)
+        if end > len(self.table):
+            grow = end - len(self.table)
+            self.table = np.concatenate([self.table, np.repeat(self.table[-1:], grow, axis=0)])
+            self._rows += [dict(self._rows[-1]) for _ in range(grow)]
+        column = self.names.index(name)
+        self.table[start:end, column] = values
+        self.table[end:, column] = values[-1]
+        for row, value in zip(self._rows[start:], self.table[start:, column].tolist()):
+            row[name] = value
+
     def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.max_steps == -1:
             trainer.fit_loop.epoch_loop.max_steps = len(self.sheet)
-        consumers = {"lr"} | {reg.name for reg in getattr(pl_module, "regularizers", [])}
-        unused = [n for n in self.names if n not in consumers]
-        if unused:
-            warnings.warn(
-                f"dopesheet columns {unused} are not consumed by any regularizer or by lr "
-                f"(consumers: {sorted(consumers)}); they have no effect",
-                stacklevel=2,
+        self._check_columns(trainer, pl_module)
+
+    def _check_columns(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        regularizers = [reg.name for reg in getattr(pl_module, "regularizers", [])]
+        readers = [pl_module, *trainer.callbacks]
+        others = ["lr", *(c for reader in readers for c in getattr(reader, "schedule_columns", ()))]
+        consumers = set(regularizers) | set(others)
+        clash = [c for c in self.ignore_columns if c in consumers]
+        if clash:
+            raise ValueError(
+                f"ignore_columns lists {clash}, but the model has regularizers or readers with those names; "
+                "remove them from ignore_columns (an ignored column would leave those terms at weight 1)"
+            )
+        for name in self.names:
+            if name in consumers or name in self.ignore_columns:
+                continue
+            close = difflib.get_close_matches(name, sorted(consumers), n=1)
+            raise ValueError(
+                f"dopesheet column {name!r} is not used: no regularizer is named {name!r} and nothing else "
+                f"reads it{f' (did you mean {close[0]!r}?)' if close else ''}. Regularizers: {regularizers}; "
+                f"other scheduled values: {sorted(set(others))}. Fix the name, or add it to the "
+                "ScheduleCallback's ignore_columns to ignore it on purpose"
             )
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx: int) -> None:
@@ -65,7 +133,8 @@ class ScheduleCallback(L.Callback):
         if weights is not None:
             weights.update(values)
         if step % trainer.log_every_n_steps == 0:
-            log_scalars(trainer, {f"sched/{k}": v for k, v in values.items()}, step)
+            logged = {f"sched/{k}": v for k, v in values.items() if k not in self.ignore_columns}
+            log_scalars(trainer, logged, step)
 
     def state_dict(self) -> dict[str, Any]:
         # Values derive from the global step, which the checkpoint already holds; the sheet is

@@ -127,6 +127,8 @@ def _resolve_step(text: str, anchor: int | None, previous: int | None, following
 
 
 def _parse_header(header: str) -> PropColumn:
+    if not isinstance(header, str):
+        raise DopesheetError(f"column {header!r}: column names must be text")
     match = _HEADER.fullmatch(header)
     if not match or not match[1]:
         raise DopesheetError(
@@ -264,7 +266,11 @@ class Dopesheet:
             text = source
         else:
             text = Path(source).read_text()
-        lines = [line for line in csv.reader(io.StringIO(text)) if any(c.strip() for c in line)]
+        try:
+            # newline="" as the csv module asks, so a lone "\r" ends a line instead of an error
+            lines = [line for line in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in line)]
+        except csv.Error as error:
+            raise DopesheetError(f"dopesheet is not valid CSV: {error}") from None
         if not lines:
             raise DopesheetError("dopesheet has no header")
         header = [h.strip() for h in lines[0]]

@@ -1,27 +1,16 @@
-"""Callbacks for looking at the latent space: figures written as PNG and to TensorBoard."""
+"""LatentSliceCallback: the final latent space as axis-aligned slices, as PNG and in TensorBoard."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import lightning as L
-import torch
 from lightning.pytorch.utilities import rank_zero_only
 
-from .data import make_dataset
-from .logs import tensorboard_writers
-from .plots import plot_latent_slices
-
-
-@torch.no_grad()
-def encode_in_eval(pl_module: L.LightningModule, rgb: torch.Tensor) -> torch.Tensor:
-    """Latents in eval mode without gradients, restoring the module's previous mode."""
-    was_training = pl_module.training
-    pl_module.eval()
-    try:
-        return pl_module.encode(rgb.to(pl_module.device))
-    finally:
-        pl_module.train(was_training)
+from ..data import make_dataset
+from ..logs import tensorboard_writers
+from ..plots import plot_latent_slices
+from .common import encode_in_eval
 
 
 class LatentSliceCallback(L.Callback):

@@ -1,0 +1,140 @@
+"""The phase-history figure: the latest latent space, and how it got there.
+
+Top row: three large axis-aligned slices of the latest capture. Bottom row: thumbnails of one
+slice at earlier captures, picked by a geometric progression so that the fast early changes get
+more thumbnails than the slow late ones (m1-spec §5.4). Every point is drawn in its own RGB color.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .latent_slices import SlicePanel, default_slices, theme
+
+
+@dataclass(frozen=True)
+class Capture:
+    """The probe latents at one training step.
+
+    Attributes:
+        step: Optimizer steps taken when the latents were captured (0: the initial weights).
+        latents: Latents of the probe colors, [N, E].
+        phase: Schedule phase running at that step (None or '' when there is none).
+    """
+
+    step: int
+    latents: np.ndarray
+    phase: str | None = None
+
+    @property
+    def label(self) -> str:
+        """'step N', with the phase on a second line when there is one."""
+        return f"step {self.step}" + (f"\n{self.phase}" if self.phase else "")
+
+
+def thumbnail_indices(n: int, count: int = 10) -> list[int]:
+    """Indices of the captures shown as thumbnails when `n` captures exist.
+
+    unique(floor(geomspace(10, n + 10, count, endpoint=False)) - 10): dense at the start, sparse at
+    the end, and (once n is large enough) never the last capture, which is drawn large above. For
+    n = 51 (ex 1.7, every 200 steps) that is captures 0, 1, 4, 7, 10, 14, 19, 25, 32, 40.
+    """
+    if n <= 0:
+        return []
+    points = np.geomspace(10, n + 10, count, endpoint=False)
+    return sorted({int(i) for i in np.floor(points).astype(int) - 10})
+
+
+class PhaseHistoryFigure:
+    """A phase-history figure that can be redrawn for a growing list of captures.
+
+    The axes are built once; `update` moves points and relabels thumbnails, so redrawing it at
+    every capture costs one draw, not a new figure.
+
+    Args:
+        colors: RGB in [0, 1] of the probe points, [N, 3].
+        latent_dim: Size of the latents.
+        slices: Up to three (x dim, y dim) pairs for the large panels; default the first three of
+            `default_slices` ([1, 0], [1, 2], [1, 3] for 4-D latents).
+        thumbnails: Number of thumbnail slots. Unused slots stay empty, so the layout is the same
+            at every capture and TensorBoard's step slider does not jump.
+        thumbnail_slice: Slice drawn in the thumbnails; default the first large slice.
+        dark: Dark background variant.
+    """
+
+    def __init__(self, colors, latent_dim: int, slices: Sequence[tuple[int, int]] | None = None,
+                 thumbnails: int = 10, thumbnail_slice: tuple[int, int] | None = None, dark: bool = False):
+        colors = np.asarray(colors, dtype=float)
+        slices = [tuple(p) for p in slices] if slices is not None else default_slices(latent_dim)[:3]
+        if not 1 <= len(slices) <= 3:
+            raise ValueError(f"slices must list 1 to 3 dim pairs; got {len(slices)}: {slices}")
+        for pair in [*slices, *([thumbnail_slice] if thumbnail_slice is not None else [])]:
+            if len(pair) != 2 or not all(0 <= d < latent_dim for d in pair):
+                raise ValueError(f"slice {list(pair)} is out of range for latent_dim {latent_dim}")
+        if thumbnails < 1:
+            raise ValueError(f"thumbnails must be at least 1; got {thumbnails}")
+        self.thumbnail_slice = tuple(thumbnail_slice) if thumbnail_slice is not None else slices[0]
+        self.count = thumbnails
+        bg, self.fg = theme(dark)
+
+        self.figure = fig = Figure(figsize=(12, 6.6), facecolor=bg)
+        # Fixed margins instead of tight_layout, which would cost more than drawing the points.
+        grid = fig.add_gridspec(2, 1, height_ratios=[3.3, 1.0], left=0.05, right=0.98, top=0.9, bottom=0.02,
+                                hspace=0.28)
+        top = grid[0].subgridspec(1, len(slices), wspace=0.28)  # square panels: fewer than 3 are centered
+        self.panels = [SlicePanel(fig.add_subplot(top[0, i], facecolor=bg), colors, pair, size=28, dark=dark)
+                       for i, pair in enumerate(slices)]
+        bottom = grid[1].subgridspec(1, thumbnails, wspace=0.08)
+        self.thumbs = [SlicePanel(fig.add_subplot(bottom[0, i], facecolor=bg), colors, self.thumbnail_slice,
+                                  size=3, dark=dark, labels=False) for i in range(thumbnails)]
+        self.title = fig.suptitle("", color=self.fg, fontsize=13)
+        fig.text(0.05, 0.245, f"history of slice [{self.thumbnail_slice[0]}, {self.thumbnail_slice[1]}]",
+                 color=self.fg, fontsize=8, alpha=0.8)
+
+    def update(self, captures: Sequence[Capture], title: str | None = None) -> Figure:
+        """Show `captures` (in step order; the last one large) and return the figure.
+
+        Args:
+            captures: Every capture so far.
+            title: Figure title; default 'Latent space at step N · phase'.
+        """
+        if not captures:
+            raise ValueError("a phase-history figure needs at least one capture")
+        final = captures[-1]
+        for panel in self.panels:
+            panel.update(final.latents)
+        shown = thumbnail_indices(len(captures), self.count)
+        for slot, thumb in enumerate(self.thumbs):
+            visible = slot < len(shown)
+            thumb.ax.set_visible(visible)
+            if visible:
+                capture = captures[shown[slot]]
+                thumb.update(capture.latents)
+                thumb.ax.set_title(capture.label, color=self.fg, fontsize=7, pad=2)
+        phase = f" · {final.phase}" if final.phase else ""
+        self.title.set_text(title or f"Latent space at step {final.step}{phase}")
+        return self.figure
+
+
+def plot_phase_history(captures: Sequence[Capture], colors, slices: Sequence[tuple[int, int]] | None = None,
+                       thumbnails: int = 10, thumbnail_slice: tuple[int, int] | None = None,
+                       title: str | None = None, dark: bool = False) -> Figure:
+    """Phase-history figure of `captures` (in step order), points colored by `colors` [N, 3].
+
+    Args:
+        captures: Captures in step order; the last one is drawn large.
+        colors: RGB in [0, 1] of the probe points, [N, 3].
+        slices: Up to three (x dim, y dim) pairs for the large panels (see `PhaseHistoryFigure`).
+        thumbnails: Number of thumbnail slots.
+        thumbnail_slice: Slice drawn in the thumbnails; default the first large slice.
+        title: Figure title; default 'Latent space at step N · phase'.
+        dark: Dark background variant.
+    """
+    if not captures:
+        raise ValueError("plot_phase_history needs at least one capture")
+    figure = PhaseHistoryFigure(colors, captures[-1].latents.shape[1], slices, thumbnails, thumbnail_slice, dark)
+    return figure.update(captures, title)
