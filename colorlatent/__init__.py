@@ -12,11 +12,12 @@ from .model import BottleneckAutoencoder
 from .module import AnchoredAutoencoder
 from .progress import PhaseProgressBar
 from .schedule.callback import ScheduleCallback
+from .surgery import ablate, prune
 
 __all__ = [
     "AnchoredAutoencoder", "AxisAlignedSuppression", "BottleneckAutoencoder", "ColorDataModule",
     "InterventionCallback", "LatentSliceCallback", "PhaseHistoryCallback", "PhaseProgressBar",
     "ProjectorCallback", "ReactiveTransition", "Repulsion", "ScheduleCallback", "Suppression",
     "TimelineFigureCallback", "__version__",
-    "intervene", "patch",
+    "ablate", "intervene", "patch", "prune",
 ]

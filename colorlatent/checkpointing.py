@@ -9,7 +9,9 @@ it
   stops training normally, so the run can be evaluated and resumed exactly
   (`trainer.fit(..., ckpt_path=".../last.ckpt")`); a second signal aborts at once;
 * always saves `last.ckpt` at the end of training, also when the last step is not a multiple
-  of `every_n_train_steps` (Lightning's keeps the last multiple then).
+  of `every_n_train_steps` (Lightning's keeps the last multiple then);
+* saves a step that a validation follows after that validation, because Lightning skips it
+  when it resumes from a checkpoint taken before it.
 """
 
 from __future__ import annotations
@@ -132,6 +134,11 @@ class RunCheckpoint(ModelCheckpoint):
         return sum(trainer.num_val_batches) > 0 and loop._should_check_val_fx(trainer.fit_loop._data_fetcher)
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs, batch, batch_idx: int) -> None:
+        save_step = self._every_n_train_steps >= 1 and trainer.global_step % self._every_n_train_steps == 0
+        stopping = self._requested is not None and self.stopped_by is None
+        if not (save_step or stopping):  # most steps: nothing beyond Lightning's (time-based) saving
+            super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+            return
         # On resume, Lightning skips a validation that was due after the checkpointed step (it
         # fast-forwards the validation counters). A checkpoint taken before that validation
         # would make the resumed run miss its metrics and anything that reacts to them, so when
@@ -139,9 +146,9 @@ class RunCheckpoint(ModelCheckpoint):
         validation_follows = not self._should_save_on_train_epoch_end(trainer) and self._validation_follows(trainer)
         if not validation_follows:
             super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
-        elif self._every_n_train_steps >= 1 and trainer.global_step % self._every_n_train_steps == 0:
+        elif save_step:
             self._defer_save_until_validation = True
-        if self._requested is None or self.stopped_by is not None:
+        if not stopping:
             return
         self.stopped_by = signal.Signals(self._requested).name
         if validation_follows:

@@ -48,13 +48,15 @@ from .vectorized.sweep import NotVectorizable, StackedSweep, TrainRequest
 
 
 def parse_args(doc: str | None, argv: list[str] | None = None,
-               finish_sweep: Callable[[Path, list[dict[str, Any]]], dict[str, Any]] | None = None) -> argparse.Namespace:
+               finish_sweep: Callable[[Path, list[dict[str, Any]]], dict[str, Any]] | None = None,
+               add_arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
     """The common experiment arguments; `doc` (the script's docstring) becomes the help text.
 
     With `--seeds`, this runs the whole multi-seed sweep of the calling script (see `sweep`),
     then exits: the script's own code after `parse_args` only ever runs one seed.
     `finish_sweep(sweep_dir, per_seed_results)` lets a script add to the sweep (model
     selection, figures); the keys it returns join the aggregate results.json.
+    `add_arguments(parser)` adds the script's own options; a sweep passes them on to every seed.
     """
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0, help="seed for weights, batches and labels (default 0)")
@@ -70,6 +72,8 @@ def parse_args(doc: str | None, argv: list[str] | None = None,
                              "with --seeds: lightning_logs/<experiment>/sweep_N)")
     parser.add_argument("--fast", action="store_true",
                         help="seconds-long smoke run for tests; not the experiment's real result")
+    if add_arguments is not None:
+        add_arguments(parser)
     parser.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
                         help="continue the interrupted run in RUN_DIR from its checkpoints/last.ckpt (give the "
                              "run's other arguments again, e.g. --fast; the seed is read from RUN_DIR/config.yaml)")
@@ -145,11 +149,14 @@ def train(config: Path, seed: int, out: Path | None = None, overrides: list[str]
             output directory). The resolved config must equal the one saved there.
 
     Raises:
-        ValueError: When resuming with a config that differs from the run's.
+        ValueError: When resuming with a config that differs from the run's, or when `out`
+            holds an interrupted run and `resume` is not given (it would be overwritten).
     """
-    if _stacked is not None and resume is None:  # a stacked sweep already trained this seed
+    if _stacked is not None and resume is None:  # a stacked sweep already trained (and saved) this seed
         done = _stacked.train(config, seed, out, overrides)
         return Run(done.model, done.datamodule, done.trainer, done.run_dir, done.config, done.train_seconds)
+    if resume is None and out is not None:
+        _refuse_to_overwrite_interrupted(out)
     out = resume if resume is not None else out
     os.environ.setdefault("JSONARGPARSE_DEPRECATION_WARNINGS", "off")
     configure_threads()
@@ -176,6 +183,19 @@ def train(config: Path, seed: int, out: Path | None = None, overrides: list[str]
     (run_dir / "config.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False))
     stopped_by = next((cb.stopped_by for cb in trainer.callbacks if getattr(cb, "stopped_by", None)), None)
     return Run(model, datamodule, trainer, run_dir, resolved, train_seconds, stopped_by, resumed_from)
+
+
+def _refuse_to_overwrite_interrupted(run_dir: Path) -> None:
+    """A run directory whose training did not finish is resumed, never silently trained over."""
+    checkpoint, results = run_dir / "checkpoints" / "last.ckpt", run_dir / "results.json"
+    if not checkpoint.is_file() or (results.is_file() and json.loads(results.read_text()).get("complete", True)):
+        return
+    step = torch.load(checkpoint, map_location="cpu", weights_only=False)["global_step"]
+    raise ValueError(
+        f"{run_dir} holds an interrupted run (its last checkpoint is at step {step}); continue it with "
+        f"--resume {run_dir} (an experiment script passes that on as train(..., resume=args.resume)), "
+        "or write to another --out"
+    )
 
 
 def _check_same_config(saved: dict[str, Any], now: dict[str, Any], run_dir: Path) -> None:
@@ -402,6 +422,11 @@ def run_stacked(script: Path, seeds: list[int], out: Path, passthrough: list[str
         NotVectorizable: The config cannot train as a stack; nothing was trained.
     """
     global _stacked
+    for seed in seeds:  # the stack writes every seed's directory; a single run would refuse these
+        try:
+            _refuse_to_overwrite_interrupted(out / f"seed_{seed}")
+        except ValueError as error:
+            raise NotVectorizable(str(error)) from None
     _stacked = StackedSweep({seed: out / f"seed_{seed}" for seed in seeds})
     results: dict[int, dict[str, Any]] = {}
     failed: dict[int, str] = {}

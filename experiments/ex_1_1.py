@@ -52,14 +52,16 @@ FIGURES = {
 
 def conversion_checks() -> dict[str, float]:
     """Max |ours - scikit-image| for both conversions, on grids and on random colors (float64)."""
-    rgb = torch.cat([make_dataset("rgb-8").rgb.double(), torch.rand(10_000, 3, generator=torch.Generator().manual_seed(0),
-                                                                     dtype=torch.float64)])
+    random = torch.rand(10_000, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    rgb = torch.cat([make_dataset("rgb-8").rgb.double(), random])
     levels = torch.linspace(0, 1, 10, dtype=torch.float64)
-    hsv = torch.stack(torch.meshgrid(torch.arange(36, dtype=torch.float64) / 36, levels, levels, indexing="ij"),
-                      -1).reshape(-1, 3)
+    hues = torch.arange(36, dtype=torch.float64) / 36
+    hsv = torch.stack(torch.meshgrid(hues, levels, levels, indexing="ij"), -1).reshape(-1, 3)
+    to_hsv = np.abs(rgb_to_hsv(rgb).numpy() - skimage.color.rgb2hsv(rgb.numpy())).max()
+    to_rgb = np.abs(hsv_to_rgb(hsv).numpy() - skimage.color.hsv2rgb(hsv.numpy())).max()
     return {
-        "rgb_to_hsv_max_abs_diff_vs_skimage": float(np.abs(rgb_to_hsv(rgb).numpy() - skimage.color.rgb2hsv(rgb.numpy())).max()),
-        "hsv_to_rgb_max_abs_diff_vs_skimage": float(np.abs(hsv_to_rgb(hsv).numpy() - skimage.color.hsv2rgb(hsv.numpy())).max()),
+        "rgb_to_hsv_max_abs_diff_vs_skimage": float(to_hsv),
+        "hsv_to_rgb_max_abs_diff_vs_skimage": float(to_rgb),
         "conversion_points": len(rgb) + len(hsv),
     }
 
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
             written.append(path.name)
             if not dark:  # the same PNG in TensorBoard (what add_figure logs, without drawing it twice)
                 add_png(logger.experiment, f"data/{name}", image, step=0)
-    logger.finalize("success")
+    logger.experiment.close()  # flushes the event file (finalize would also write an empty hparams.yaml)
     metrics = {**conversion_checks(), **data_facts()}
     results = {
         "experiment": "ex_1_1",
@@ -140,12 +142,14 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  RGB->HSV vs scikit-image: max |diff| {metrics['rgb_to_hsv_max_abs_diff_vs_skimage']:.3g}, "
           f"HSV->RGB: {metrics['hsv_to_rgb_max_abs_diff_vs_skimage']:.3g}  ({metrics['conversion_points']} colors)")
     print(f"  hues every 60 deg = primaries/secondaries: max error {metrics['sixty_degree_hues_max_abs_error']:.3g}")
-    print(f"  RGB lengths: primary {metrics['primary_rgb_length']:.4f}, secondary {metrics['secondary_rgb_length']:.4f} "
-          f"(sqrt 2 = {math.sqrt(2):.4f}), white {metrics['white_rgb_length']:.4f}")
+    print(f"  RGB lengths: primary {metrics['primary_rgb_length']:.4f}, secondary "
+          f"{metrics['secondary_rgb_length']:.4f} (sqrt 2 = {math.sqrt(2):.4f}), "
+          f"white {metrics['white_rgb_length']:.4f}")
     print(f"  HSV cube: {metrics['hsv_cube_points']} colors, bias total {metrics['hsv_cube_bias_sum']:.1f} "
           f"(spec: 930), pure hues {100 * metrics['hsv_cube_pure_hue_mass']:.2f} % of the mass (spec: 3.87 %)")
-    print(f"  12 hues without those within 30 deg of red: plain test keeps {metrics['hues_left_without_red_plain_test']}, "
-          f"cyclic test {metrics['hues_left_without_red_cyclic_test']} (cyan: {metrics['hues_left_without_cyan']})")
+    print(f"  12 hues without those within 30 deg of red: plain test keeps "
+          f"{metrics['hues_left_without_red_plain_test']}, cyclic test {metrics['hues_left_without_red_cyclic_test']} "
+          f"(cyan: {metrics['hues_left_without_cyan']})")
     print(f"Figures in {run_dir}: {', '.join(sorted(written))}")
     print(f"TensorBoard: {Path(sys.executable).parent / 'tensorboard'} --logdir {run_dir}")
     print(run_dir)

@@ -162,12 +162,14 @@ def main(argv: list[str] | None = None) -> None:
         f"  reactive: {reactive.value} -> {reactive.target:g} fired at {fired_text}",
     ]
     if f"{reactive.value}_at_fire" in metrics:
-        lines.append(f"    {reactive.value} there {metrics[f'{reactive.value}_at_fire']:.5f} moving at "
-                     f"{metrics[f'{reactive.value}_velocity_at_fire']:.3g}/step (kept); final "
-                     f"{metrics[f'{reactive.value}_final']:.4g} (planned {metrics[f'{reactive.value}_final_planned']:.4g})")
+        value = reactive.value
+        lines.append(f"    {value} there {metrics[f'{value}_at_fire']:.5f} moving at "
+                     f"{metrics[f'{value}_velocity_at_fire']:.3g}/step (kept); final {metrics[f'{value}_final']:.4g} "
+                     f"(planned {metrics[f'{value}_final_planned']:.4g})")
         at_fire = metrics["val_norm_deviation_at_fire"]
-        lines.append(f"    val/norm_deviation (named colors) {'n/a' if at_fire is None else f'{at_fire:.4f}'} before it "
-                     f"fired -> {metrics['val_norm_deviation_final']:.4f} at the end; recon_mse {final['recon_mse']:.5f}")
+        lines.append(f"    val/norm_deviation (named colors) {'n/a' if at_fire is None else f'{at_fire:.4f}'} "
+                     f"before it fired -> {metrics['val_norm_deviation_final']:.4f} at the end; "
+                     f"recon_mse {final['recon_mse']:.5f}")
     report(run, lines)
 
 

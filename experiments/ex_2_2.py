@@ -37,7 +37,7 @@ HD_LEVELS = (47, 37, 27, 17, 7)  # value levels of the notebook's loss plots
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv)
-    run = train(CONFIG, seed=args.seed, out=args.out, overrides=FAST if args.fast else [])
+    run = train(CONFIG, seed=args.seed, out=args.out, resume=args.resume, overrides=FAST if args.fast else [])
     plans = InterventionCallback.from_config(run.config).plans
     table, metrics = evaluate_model(run.model, plans, POWERS)
     cube = hd_cube()

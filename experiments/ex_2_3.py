@@ -82,7 +82,7 @@ def finish_sweep(out: Path, per_seed: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv, finish_sweep=finish_sweep)
-    run = train(CONFIG, seed=args.seed, out=args.out, overrides=FAST if args.fast else [])
+    run = train(CONFIG, seed=args.seed, out=args.out, resume=args.resume, overrides=FAST if args.fast else [])
     table, metrics = evaluate(run.model, run.config, run.run_dir)
     metrics["score"] = metrics[SCORE]
     write_results(run, "ex_2_3", {**metrics, "fast": args.fast, "figures": figures(run)})

@@ -23,8 +23,9 @@ def test_benchmark_runs_all_three_paths_to_the_same_weights(tmp_path):
     rows = re.findall(r"^\| (plain PyTorch loop|Lightning, experiment config|seed stack, S = 2)[^|]*\|(.*)\|$", out, re.M)
     assert [name for name, _ in rows] == ["plain PyTorch loop", "Lightning, experiment config", "seed stack, S = 2"]
     for _, cells in rows:
-        steps, seed_steps, ratio, train_s, wall_s, peak, digest = (c.strip() for c in cells.split("|"))
-        assert float(steps) > 0 and float(train_s) > 0 and float(wall_s) >= float(train_s) and float(peak) > 100
+        steps, seed_steps, ratio, train_s, wall_s, cpu_s, peak, digest = (c.strip() for c in cells.split("|"))
+        assert float(steps) > 0 and float(train_s) > 0 and float(wall_s) >= float(train_s) and float(cpu_s) > 0
+        assert float(peak) > 100
         assert ratio.endswith("x") and re.fullmatch(r"[0-9a-f]{12}", digest)
     # the three paths train the same seed from the same weights and data: they must end equal
     assert "identical on all three paths: yes" in out

@@ -180,7 +180,7 @@ def test_bad_arguments_name_the_field_and_the_allowed_values():
 
 def test_reactive_transition_names_what_is_scheduled_and_what_is_logged(tmp_path):
     unscheduled = ReactiveTransition("reg-planar", "val/recon_mse", 1.0, 0.5)
-    with pytest.raises(ValueError, match=r"value 'reg-planar' is not scheduled; scheduled values: \['lr', 'reg-norm'\]"):
+    with pytest.raises(ValueError, match=r"'reg-planar' is not scheduled; scheduled values: \['lr', 'reg-norm'\]"):
         fit(tmp_path / "a", [ScheduleCallback(SHEET), unscheduled], steps=10)
     unlogged = ReactiveTransition("reg-norm", "val/nope", 1.0, 0.5)
     with pytest.raises(ValueError, match=r"metric 'val/nope' was not logged; logged metrics: \[.*'val/recon_mse'"):

@@ -30,6 +30,7 @@ from colorlatent.vectorized import (
     stackable,
     stacked_gram,
     stacked_linear,
+    stacked_pow,
     stacked_term,
     train_seeds,
     verify_exact,
@@ -88,6 +89,24 @@ def test_stacked_gram_equals_matmul_with_gradient():
     out.backward(grad)
     assert torch.equal(out.detach(), torch.stack([o for o, _ in singles]))
     assert torch.equal(ub.grad, torch.stack([g for _, g in singles]))
+
+
+@pytest.mark.parametrize("batch", [64, 36])  # 36 x 36 leaves a SIMD tail in each model's matrix
+def test_stacked_pow_equals_each_models_power_with_gradient(batch):
+    gen = torch.Generator().manual_seed(batch)
+    c = torch.rand(5, batch, batch, generator=gen) * 0.5 + 0.5  # where c**100 is neither 0 nor 1
+    grad = torch.randn(5, batch, batch, generator=gen)
+    singles = []
+    for s in range(5):
+        cs = c[s].clone().requires_grad_()
+        out = cs**100.0
+        out.backward(grad[s])
+        singles.append((out.detach(), cs.grad))
+    cb = c.clone().requires_grad_()
+    out = stacked_pow(cb, 100.0)
+    out.backward(grad)
+    assert torch.equal(out.detach(), torch.stack([o for o, _ in singles]))
+    assert torch.equal(cb.grad, torch.stack([g for _, g in singles]))
 
 
 def test_isclose_to_one_is_torch_isclose_at_the_boundary():
@@ -150,6 +169,8 @@ TERMS = [
     {"kind": "subspace", "name": "mean", "dims": [0, 1], "reduction": "mean", "labels": {"red": 1.0}},
     {"kind": "anchor", "name": "pin", "point": [1.0, 0.0, 0.0, 0.0], "labels": {"red": 1.0}},
     {"kind": "angular-anchor", "name": "anchor", "point": [0.6, 0.8, 0.0, 0.0], "labels": {"red": 0.5, "vibrant": 0.7}},
+    {"kind": "anti-anchor", "name": "anti", "point": [-1.0, 0.0, 0.0, 0.0]},
+    {"kind": "anti-anchor", "name": "anti-full", "point": [0.0, 0.0, 1.0, 0.0], "hemi": False, "labels": {"red": 1.0}},
     {"kind": "separation", "name": "separate", "power": 100.0, "shift": True},
     {"kind": "separation", "name": "separate-10", "power": 10.0, "shift": False, "dims": [0, 1, 2]},
     {"kind": "separation", "name": "separate-red", "power": 10.0, "shift": True, "labels": {"red": 1.0}},

@@ -70,18 +70,21 @@ def render(figure: Figure, dpi: float) -> Image.Image:
     return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
 
 
-def encode_png(image: Image.Image, palette: bool = False) -> tuple[bytes, int, int]:
-    """PNG bytes of `image` with its size; `palette` reduces it to 256 colors first.
+def reduce_colors(image: Image.Image) -> Image.Image:
+    """`image` with a 256-color palette, for TensorBoard and GIF frames.
 
-    The palette version is for TensorBoard: about a third of the bytes, and every byte logged
-    costs the training process time, because TensorBoard's event writer checksums records in pure
-    Python (~0.1 µs per byte here: ~7 ms for a 70 KB image, ~17 ms for a full-color 200 KB one).
-    The palette comes from median cut on a quarter-size copy: fast, and unlike the fast octree
-    method it keeps large faint areas such as the unit disk.
+    About a third of the PNG bytes, and every byte logged costs the training process time:
+    TensorBoard's event writer checksums records in pure Python (~0.1 µs per byte here: ~7 ms
+    for a 70 KB image, ~17 ms for a full-color 200 KB one). The palette comes from median cut on
+    a quarter-size copy: fast, and unlike the fast octree method it keeps large faint areas such
+    as the unit disk.
     """
-    if palette:
-        small = image.resize((max(1, image.width // 4), max(1, image.height // 4)), Image.Resampling.NEAREST)
-        image = image.quantize(palette=small.quantize(256), dither=Image.Dither.NONE)
+    small = image.resize((max(1, image.width // 4), max(1, image.height // 4)), Image.Resampling.NEAREST)
+    return image.quantize(palette=small.quantize(256), dither=Image.Dither.NONE)
+
+
+def encode_png(image: Image.Image) -> tuple[bytes, int, int]:
+    """PNG bytes of `image`, with its width and height."""
     buffer = io.BytesIO()
     image.save(buffer, format="png")
     return buffer.getvalue(), image.width, image.height

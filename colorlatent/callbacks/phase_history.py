@@ -10,10 +10,13 @@ import lightning as L
 import numpy as np
 import torch
 from lightning.pytorch.utilities import rank_zero_only
+from PIL import Image
 
-from ..plots.animation import LatentAnimation
-from ..plots.phase_history import Capture, PhaseHistoryFigure
-from .common import encode_in_eval, encode_png, find_schedule, log_png, probe_colors, render
+from ..plots.animation import GifAnimation
+from ..plots.blit import Blitter
+from ..plots.latent_slices import fitted_limit
+from ..plots.phase_history import Capture, PhaseHistoryFigure, thumbnail_indices
+from .common import encode_in_eval, encode_png, find_schedule, log_png, probe_colors, reduce_colors
 from .worker import RenderWorker
 
 Moments = Literal["auto", "phases", "even", "both"]
@@ -56,6 +59,11 @@ def capture_steps(total: int, at: Moments = "auto", captures: int = 51, every_n_
 class PhaseHistoryRenderer:
     """Child-process side of `PhaseHistoryCallback`: keeps the captures and draws them.
 
+    At each capture the light figure is drawn with one view for all panels that only ever grows
+    (so TensorBoard's slider compares like with like, and only the points need redrawing, see
+    `Blitter`); its top row, the three large slices, is the capture's GIF frame. The final PNGs
+    are drawn with each panel fitted to its points.
+
     Args:
         colors: RGB of the probe points, [N, 3].
         latent_dim: Size of the latents.
@@ -76,36 +84,47 @@ class PhaseHistoryRenderer:
         self.out_dir, self.filename, self.animation_name = Path(out_dir), filename, animation
         self.fps, self.dpi = fps, dpi
         self.captures: list[Capture] = []
-        self.last_image = None  # the light figure of the last capture, for the PNG file
 
     def start(self) -> None:
         """Build the figures (both variants) while training runs, so the end only redraws them."""
         self.light = PhaseHistoryFigure(**self.args)
         self.dark = PhaseHistoryFigure(**self.args, dark=True)
-        self.animation = (LatentAnimation(self.args["colors"], self.args["latent_dim"], self.args["slices"],
-                                          fps=self.fps) if self.animation_name else None)
+        self.blitters = {figure: Blitter(figure.figure, figure.moving_artists, self.dpi)
+                         for figure in (self.light, self.dark)}
+        self.animation = GifAnimation(self.fps) if self.animation_name else None
+        self.limit, self.shown = 0.0, 0
+
+    def _draw(self) -> Image.Image:
+        # Grow the shared view to fit the new capture; a new view or a new thumbnail means the
+        # background (ticks, frames) must be redrawn too.
+        dims = sorted({d for panel in self.light.panels + self.light.thumbs for d in panel.dims})
+        limit = max(self.limit, fitted_limit(self.captures[-1].latents[:, dims]))
+        shown = len(thumbnail_indices(len(self.captures), self.light.count))
+        background = (limit, shown) != (self.limit, self.shown)
+        self.limit, self.shown = limit, shown
+        self.light.update(self.captures, limit=limit)
+        frame = reduce_colors(self.blitters[self.light].render(background))
+        if self.animation is not None:
+            self.animation.add(frame.crop((0, 0, frame.width, round(frame.height * self.light.top_fraction))))
+        return frame
 
     def restore(self, captures: list[Capture]) -> None:
-        """Take the captures of a resumed run's earlier part (they were logged then)."""
+        """Take the captures of a resumed run's earlier part (logged then; here for the GIF and thumbnails)."""
         for capture in captures:
             self.captures.append(capture)
-            if self.animation is not None:
-                self.animation.add(capture)
+            self._draw()
 
     def capture(self, step: int, latents: np.ndarray, phase: str | None) -> tuple[int, tuple[bytes, int, int]]:
         """Add a capture; return its step and the PNG of the figure as it stands now."""
         self.captures.append(Capture(step, latents, phase))
-        self.last_image = render(self.light.update(self.captures), self.dpi)
-        if self.animation is not None:
-            self.animation.add(self.captures[-1])
-        return step, encode_png(self.last_image, palette=True)
+        return step, encode_png(self._draw())
 
     def finish(self) -> list[str]:
-        """Write the PNGs (light, dark) of the last capture and the GIF; return the file names."""
-        stem = Path(self.filename).stem
-        names = [self.filename, f"{stem}-dark.png"]
-        (self.out_dir / names[0]).write_bytes(encode_png(self.last_image)[0])
-        (self.out_dir / names[1]).write_bytes(encode_png(render(self.dark.update(self.captures), self.dpi))[0])
+        """Write the PNGs (light, dark) of the last capture, panels fitted, and the GIF; return the file names."""
+        names = [self.filename, f"{Path(self.filename).stem}-dark.png"]
+        for figure, name in zip((self.light, self.dark), names):
+            figure.update(self.captures)
+            (self.out_dir / name).write_bytes(encode_png(self.blitters[figure].render(background=True))[0])
         if self.animation is not None:
             self.animation.save(self.out_dir / self.animation_name)
             names.append(self.animation_name)

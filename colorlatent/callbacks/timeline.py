@@ -10,7 +10,7 @@ import numpy as np
 from lightning.pytorch.utilities import rank_zero_only
 
 from ..plots.timeline import plot_timeline
-from .common import encode_png, find_schedule, log_png, render
+from .common import encode_png, find_schedule, log_png, reduce_colors, render
 from .worker import RenderWorker
 
 
@@ -39,7 +39,7 @@ class TimelineRenderer:
             image = render(plot_timeline(self.names, table, self.phases, self.actions, title, planned, dark), self.dpi)
             (self.out_dir / name).write_bytes(encode_png(image)[0])
             if not dark:
-                logged = encode_png(image, palette=True)
+                logged = encode_png(reduce_colors(image))
         return step, logged, names
 
 

@@ -53,7 +53,8 @@ class PhaseHistoryFigure:
     """A phase-history figure that can be redrawn for a growing list of captures.
 
     The axes are built once; `update` moves points and relabels thumbnails, so redrawing it at
-    every capture costs one draw, not a new figure.
+    every capture costs one draw, not a new figure. With a fixed view (`update(..., limit=)`)
+    only `moving_artists` change between captures, so a `Blitter` can redraw just those.
 
     Args:
         colors: RGB in [0, 1] of the probe points, [N, 3].
@@ -84,7 +85,7 @@ class PhaseHistoryFigure:
         self.figure = fig = Figure(figsize=(12, 6.6), facecolor=bg)
         # Fixed margins instead of tight_layout, which would cost more than drawing the points.
         grid = fig.add_gridspec(2, 1, height_ratios=[3.3, 1.0], left=0.05, right=0.98, top=0.9, bottom=0.02,
-                                hspace=0.28)
+                                hspace=0.4)
         top = grid[0].subgridspec(1, len(slices), wspace=0.28)  # square panels: fewer than 3 are centered
         self.panels = [SlicePanel(fig.add_subplot(top[0, i], facecolor=bg), colors, pair, size=28, dark=dark)
                        for i, pair in enumerate(slices)]
@@ -92,28 +93,40 @@ class PhaseHistoryFigure:
         self.thumbs = [SlicePanel(fig.add_subplot(bottom[0, i], facecolor=bg), colors, self.thumbnail_slice,
                                   size=3, dark=dark, labels=False) for i in range(thumbnails)]
         self.title = fig.suptitle("", color=self.fg, fontsize=13)
-        fig.text(0.05, 0.245, f"history of slice [{self.thumbnail_slice[0]}, {self.thumbnail_slice[1]}]",
-                 color=self.fg, fontsize=8, alpha=0.8)
+        self.thumbs[0].ax.set_ylabel(f"history\n[{self.thumbnail_slice[0]}, {self.thumbnail_slice[1]}]",
+                                     color=self.fg, fontsize=8)
+        # Where a horizontal cut separates the title and large panels (with their axis labels,
+        # ~0.065 of the height) from the thumbnails (with their two-line labels, ~0.05).
+        panels_bottom = min(panel.ax.get_position(original=True).y0 for panel in self.panels) - 0.065
+        thumbs_top = self.thumbs[0].ax.get_position(original=True).y1 + 0.05
+        self.top_fraction = 1 - (panels_bottom + thumbs_top) / 2
 
-    def update(self, captures: Sequence[Capture], title: str | None = None) -> Figure:
+    @property
+    def moving_artists(self) -> list:
+        """What `update` changes when the view is fixed: the points, the thumbnail labels, the title."""
+        return ([panel.points for panel in self.panels] + [thumb.points for thumb in self.thumbs]
+                + [thumb.ax.title for thumb in self.thumbs] + [self.title])
+
+    def update(self, captures: Sequence[Capture], title: str | None = None, limit: float | None = None) -> Figure:
         """Show `captures` (in step order; the last one large) and return the figure.
 
         Args:
             captures: Every capture so far.
             title: Figure title; default 'Latent space at step N · phase'.
+            limit: Every panel shows ±limit; by default each is fitted to its points.
         """
         if not captures:
             raise ValueError("a phase-history figure needs at least one capture")
         final = captures[-1]
         for panel in self.panels:
-            panel.update(final.latents)
+            panel.update(final.latents, limit)
         shown = thumbnail_indices(len(captures), self.count)
         for slot, thumb in enumerate(self.thumbs):
             visible = slot < len(shown)
             thumb.ax.set_visible(visible)
             if visible:
                 capture = captures[shown[slot]]
-                thumb.update(capture.latents)
+                thumb.update(capture.latents, limit)
                 thumb.ax.set_title(capture.label, color=self.fg, fontsize=7, pad=2)
         phase = f" · {final.phase}" if final.phase else ""
         self.title.set_text(title or f"Latent space at step {final.step}{phase}")

@@ -1,6 +1,7 @@
 """Loss terms on latents, one small module each, built by kind name from config."""
 
 from .anchor import AngularAnchor, Anchor
+from .anti_anchor import AntiAnchor
 from .base import Regularizer
 from .registry import REGULARIZERS, build_regularizer, build_regularizers
 from .repulsion import EuclideanRepulsion
@@ -9,6 +10,6 @@ from .subspace import AxisAlignedSubspace, Planarity
 from .unitarity import Unitarity
 
 __all__ = [
-    "Regularizer", "Unitarity", "Planarity", "AxisAlignedSubspace", "Anchor", "AngularAnchor",
+    "Regularizer", "Unitarity", "Planarity", "AxisAlignedSubspace", "Anchor", "AngularAnchor", "AntiAnchor",
     "AngularSeparation", "EuclideanRepulsion", "REGULARIZERS", "build_regularizer", "build_regularizers",
 ]

@@ -6,6 +6,7 @@ import inspect
 from typing import Any
 
 from .anchor import AngularAnchor, Anchor
+from .anti_anchor import AntiAnchor
 from .base import Regularizer
 from .repulsion import EuclideanRepulsion
 from .separation import AngularSeparation
@@ -18,6 +19,7 @@ REGULARIZERS: dict[str, type[Regularizer]] = {
     "subspace": AxisAlignedSubspace,
     "anchor": Anchor,
     "angular-anchor": AngularAnchor,
+    "anti-anchor": AntiAnchor,
     "separation": AngularSeparation,
     "euclidean-repulsion": EuclideanRepulsion,
 }

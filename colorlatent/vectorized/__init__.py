@@ -10,12 +10,12 @@ stream, same terms, schedule and optimizer, and products that round as the singl
 from .data import SeedStackDataModule
 from .model import StackedAutoencoder, StackedLinear
 from .module import SeedStackModule
-from .ops import stacked_gram, stacked_linear
+from .ops import stacked_gram, stacked_linear, stacked_pointwise, stacked_pow
 from .sweep import NotVectorizable, SeedRun, StackedSweep, TrainRequest, check_vectorizable, train_seeds, verify_exact
 from .terms import STACKABLE, stackable, stacked_term
 
 __all__ = [
     "NotVectorizable", "STACKABLE", "SeedRun", "SeedStackDataModule", "SeedStackModule", "StackedAutoencoder",
     "StackedLinear", "StackedSweep", "TrainRequest", "check_vectorizable", "stackable", "stacked_gram",
-    "stacked_linear", "stacked_term", "train_seeds", "verify_exact",
+    "stacked_linear", "stacked_pointwise", "stacked_pow", "stacked_term", "train_seeds", "verify_exact",
 ]

@@ -403,7 +403,12 @@ def _checkpoint_paths(callback: ModelCheckpoint, run_dir: Path, checkpoint: dict
 
 
 class TrainRequest(Exception):
-    """What a script asked `StackedSweep.train` for first: the config and overrides it trains."""
+    """What a script asked `StackedSweep.train` for first: the config and overrides it trains.
+
+    Args:
+        config: The experiment config the script trains.
+        overrides: Its extra LightningCLI arguments.
+    """
 
     def __init__(self, config: Path, overrides: Sequence[str]):
         super().__init__(f"{config} {list(overrides)}")

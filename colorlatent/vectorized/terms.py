@@ -16,10 +16,18 @@ from collections.abc import Mapping
 import torch
 from torch import Tensor
 
-from ..regularizers import Anchor, AngularAnchor, AngularSeparation, AxisAlignedSubspace, Regularizer, Unitarity
+from ..regularizers import (
+    Anchor,
+    AngularAnchor,
+    AngularSeparation,
+    AntiAnchor,
+    AxisAlignedSubspace,
+    Regularizer,
+    Unitarity,
+)
 from .ops import stacked_gram, stacked_pow
 
-_PER_SAMPLE = (Unitarity, AxisAlignedSubspace, Anchor, AngularAnchor)
+_PER_SAMPLE = (Unitarity, AxisAlignedSubspace, Anchor, AngularAnchor, AntiAnchor)
 STACKABLE: tuple[type[Regularizer], ...] = (*_PER_SAMPLE, AngularSeparation)
 """Regularizer classes whose stacked terms equal the single-model ones bit for bit (tested)."""
 

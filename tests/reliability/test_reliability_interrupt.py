@@ -14,6 +14,7 @@ The reference and the launcher run at the same time as `repeat` (the machine has
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -132,3 +133,32 @@ def test_a_resumed_run_ends_exactly_like_the_uninterrupted_one(runs, name, resum
     expected, actual = scalars(reference_dir), scalars(run_dir)
     assert {"sched/lr", "sched/reg-polar", "train/loss", "val/recon_mse", "probe/global_rand"} <= set(expected)
     assert actual == expected
+
+
+def interrupted_copy(runs, tmp_path) -> Path:
+    """A run directory as the SIGINT run left it (its checkpoint at step 25, results marked incomplete)."""
+    run_dir = tmp_path / "run"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    shutil.copy(runs["first"]["sigint"]["checkpoint"], run_dir / "checkpoints" / "last.ckpt")
+    shutil.copy(runs["dirs"]["sigint"] / "config.yaml", run_dir / "config.yaml")
+    (run_dir / "results.json").write_text(json.dumps(runs["first"]["sigint"]["results"]))
+    return run_dir
+
+
+def test_an_interrupted_run_is_never_trained_over_and_resumes_only_as_it_started(runs, tmp_path, capsys):
+    from colorlatent.experiment import parse_args, train
+    from driver import CONFIG, main
+
+    run_dir = interrupted_copy(runs, tmp_path)
+    with pytest.raises(ValueError, match=rf"{run_dir} holds an interrupted run \(its last checkpoint is at step 25\); "
+                                         rf"continue it with --resume {run_dir}"):
+        main(["--seed", SEED, "--out", str(run_dir)])
+    with pytest.raises(ValueError, match=r"differs from this run's config in \['trainer.max_steps'\] "
+                                         r"\(trainer.max_steps: 60 -> 70\)"):
+        train(CONFIG, seed=3, resume=run_dir, overrides=["--trainer.max_steps=70"])
+    assert parse_args(None, ["--resume", str(run_dir)]).seed == 3  # the run's own seed
+    for argv, message in ((["--resume", str(run_dir), "--seed", "4"], "that run used --seed 3, not 4"),
+                          (["--resume", str(tmp_path / "nope")], "does not exist, so there is nothing to resume")):
+        with pytest.raises(SystemExit):
+            parse_args(None, argv)
+        assert message in capsys.readouterr().err
