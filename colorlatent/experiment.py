@@ -167,7 +167,7 @@ def train(config: Path, seed: int, out: Path | None = None, overrides: list[str]
     cli = build_cli(args, run=False)
     trainer, model, datamodule = cli.trainer, cli.model, cli.datamodule
     run_dir = Path(trainer.log_dir)
-    resolved = yaml.safe_load(cli.parser.dump(cli.config))
+    resolved = yaml.safe_load(cli.parser.dump(cli.config, skip_none=False))
     checkpoint, resumed_from = None, None
     if resume is not None:
         _check_same_config(yaml.safe_load((run_dir / "config.yaml").read_text()), resolved, run_dir)

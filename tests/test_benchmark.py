@@ -24,7 +24,8 @@ def test_benchmark_runs_all_three_paths_to_the_same_weights(tmp_path):
     assert [name for name, _ in rows] == ["plain PyTorch loop", "Lightning, experiment config", "seed stack, S = 2"]
     for _, cells in rows:
         steps, seed_steps, ratio, train_s, wall_s, cpu_s, peak, digest = (c.strip() for c in cells.split("|"))
-        assert float(steps) > 0 and float(train_s) > 0 and float(wall_s) >= float(train_s) and float(cpu_s) > 0
+        # wall s is printed to 0.1 s and train s to 0.01 s, so compare within the coarser rounding
+        assert float(steps) > 0 and float(train_s) > 0 and float(wall_s) + 0.05 >= float(train_s) and float(cpu_s) > 0
         assert float(peak) > 100
         assert ratio.endswith("x") and re.fullmatch(r"[0-9a-f]{12}", digest)
     # the three paths train the same seed from the same weights and data: they must end equal

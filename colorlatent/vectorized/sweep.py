@@ -209,7 +209,7 @@ def train_seeds(config: Path, seeds: Sequence[int], run_dirs: Sequence[Path], ov
     cli = _cli(config, seeds[0], overrides)
     skipped = check_vectorizable(cli.model, cli.datamodule, cli.trainer)
     stack_callbacks, checkpoints, _ = _split_callbacks(cli.trainer.callbacks)
-    resolved = yaml.safe_load(cli.parser.dump(cli.config))
+    resolved = yaml.safe_load(cli.parser.dump(cli.config, skip_none=False))
     hparams = {k: v for k, v in cli.model.hparams.items() if not k.startswith("_")}
 
     # Each seed's model exactly as its single run builds it: seeded, then constructed.
