@@ -29,7 +29,7 @@ FAST = ["--trainer.max_steps=30", "--trainer.val_check_interval=10", "--trainer.
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv)
-    run = train(CONFIG, seed=args.seed, out=args.out, overrides=FAST if args.fast else [])
+    run = train(CONFIG, seed=args.seed, out=args.out, resume=args.resume, overrides=FAST if args.fast else [])
     metrics = evaluate(run, probe="ex-1.2-hues")
     metrics["final_loss"] = metrics.pop("recon_mse")  # the probe is the full training batch
     with torch.no_grad():

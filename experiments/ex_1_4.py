@@ -98,7 +98,7 @@ def save(figure_fn, run_dir: Path, name: str, *args) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv)
-    run = train(CONFIG, seed=args.seed, out=args.out, overrides=FAST if args.fast else [])
+    run = train(CONFIG, seed=args.seed, out=args.out, resume=args.resume, overrides=FAST if args.fast else [])
     metrics: dict[str, float | int | None] = {}
 
     curves = easing_curves()

@@ -27,7 +27,7 @@ FAST = ["--trainer.max_steps=40", "--trainer.val_check_interval=20", "--trainer.
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv)
-    run = train(CONFIG, seed=args.seed, out=args.out, overrides=FAST if args.fast else [])
+    run = train(CONFIG, seed=args.seed, out=args.out, resume=args.resume, overrides=FAST if args.fast else [])
     metrics = evaluate(run, probe="rgb-8")
     write_results(run, "ex_1_7", {**metrics, "fast": args.fast, "figures": figures(run)})
     report(run, [

@@ -50,7 +50,7 @@ def run(tmp_path_factory):
     callbacks = {
         "schedule": ScheduleCallback(SHEET),
         "history": PhaseHistoryCallback(at="both", every_n_steps=15),
-        "timeline": TimelineFigureCallback(),
+        "timeline": TimelineFigureCallback(dark=True),
         "projector": ProjectorCallback(),
         # Every validation crosses threshold 10: only the sanity check must not count.
         "reactive": ReactiveTransition("reg-norm", "val/recon_mse", threshold=10.0, target=0.5, duration=20),
@@ -105,7 +105,7 @@ def test_timeline_is_drawn_at_the_start_and_again_as_played(run):
     # drawn at step 0; the reactive change made the played schedule differ, so again at the end
     assert image_steps(run, "schedule/timeline") == [0, 40]
     assert (run["out"] / "timeline.png").stat().st_size > 10_000
-    assert (run["out"] / "timeline-dark.png").is_file()
+    assert (run["out"] / "timeline-dark.png").is_file()  # dark=True in this run
 
 
 def test_reactive_transition_fires_once_after_the_sanity_check_and_keeps_momentum(run):
@@ -205,5 +205,5 @@ def test_without_a_tensorboard_logger_the_files_are_still_written(tmp_path):
                 ColorDataModule(dataset="hsv-cube", batch_size=32))
     run_dir = tmp_path / "csv" / "version_0"
     assert sorted(p.name for p in run_dir.glob("*.png")) == ["phase-history-dark.png", "phase-history.png",
-                                                             "timeline-dark.png", "timeline.png"]
+                                                             "timeline.png"]
     assert not list(run_dir.glob("events.out.tfevents.*")) and not (run_dir / "projector_config.pbtxt").exists()

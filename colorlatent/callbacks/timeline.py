@@ -23,18 +23,19 @@ class TimelineRenderer:
         actions: (step, action names) of every row with actions.
         out_dir: Run directory.
         filename: Light PNG name; the dark one is `<stem>-dark.png`.
+        dark: Also write the dark variant.
         dpi: Resolution.
     """
 
     def __init__(self, names: list[str], phases: list[tuple[str, int, int]], actions: list[tuple[int, tuple]],
-                 out_dir: Path, filename: str, dpi: float):
+                 out_dir: Path, filename: str, dark: bool, dpi: float):
         self.names, self.phases, self.actions = names, phases, actions
-        self.out_dir, self.filename, self.dpi = Path(out_dir), filename, dpi
+        self.out_dir, self.filename, self.dark, self.dpi = Path(out_dir), filename, dark, dpi
 
     def render(self, step: int, table: np.ndarray, title: str,
                planned: np.ndarray | None = None) -> tuple[int, tuple[bytes, int, int], list[str]]:
-        """Write both variants; return the step, the light PNG and the file names."""
-        names = [self.filename, f"{Path(self.filename).stem}-dark.png"]
+        """Write the figure; return the step, the light PNG (palette) for TensorBoard and the file names."""
+        names = [self.filename, f"{Path(self.filename).stem}-dark.png"][: 2 if self.dark else 1]
         for dark, name in zip((False, True), names):
             image = render(plot_timeline(self.names, table, self.phases, self.actions, title, planned, dark), self.dpi)
             (self.out_dir / name).write_bytes(encode_png(image)[0])
@@ -46,8 +47,8 @@ class TimelineRenderer:
 class TimelineFigureCallback(L.Callback):
     """Draws the ScheduleCallback's schedule: every value over the run, phases as bands, actions as markers.
 
-    The figure is drawn when training starts (TensorBoard tag `tag` at step 0, and `filename` plus
-    `<stem>-dark.png` in the run directory). If another callback changed the schedule during
+    The figure is drawn when training starts (TensorBoard tag `tag` at step 0, and `filename` in
+    the run directory). If another callback changed the schedule during
     the run (e.g. `ReactiveTransition`), it is drawn again at the end, as played, at the final
     step. Drawing happens in a child process, on rank zero; without a ScheduleCallback the callback
     does nothing.
@@ -55,12 +56,15 @@ class TimelineFigureCallback(L.Callback):
     Args:
         filename: PNG file name in the run directory.
         tag: TensorBoard image tag.
+        dark: Also write a dark variant, `<stem>-dark.png` (off by default: every figure drawn
+            during training competes with it for the CPU on a busy machine).
         dpi: Resolution.
     """
 
-    def __init__(self, filename: str = "timeline.png", tag: str = "schedule/timeline", dpi: float = 90):
+    def __init__(self, filename: str = "timeline.png", tag: str = "schedule/timeline", dark: bool = False,
+                 dpi: float = 90):
         super().__init__()
-        self.filename, self.tag, self.dpi = filename, tag, dpi
+        self.filename, self.tag, self.dark, self.dpi = filename, tag, dark, dpi
         self.paths: list[Path] = []
         self._worker: RenderWorker | None = None
 
@@ -79,7 +83,7 @@ class TimelineFigureCallback(L.Callback):
         self._schedule = schedule
         self._played = self._run_table()
         self._worker = RenderWorker(TimelineRenderer(schedule.names, phases, actions, log_dir, self.filename,
-                                                     self.dpi), name="colorlatent-timeline")
+                                                     self.dark, self.dpi), name="colorlatent-timeline")
         self._worker.submit("render", 0, self._played, "Schedule")
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

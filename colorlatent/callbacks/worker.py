@@ -1,11 +1,16 @@
 """RenderWorker: draws figures in a child process, so the training loop keeps its core.
 
-A training step of the small models here takes ~1.7 ms; one matplotlib figure takes 0.1-0.3 s.
-Drawn in the training process, ex 1.7's 51 phase-history figures and GIF frames would add
-10-15 s to its ~17 s of training, and a thread would not help (matplotlib holds the GIL while it
-draws). So a callback sends the numbers
-(a few KB of latents) to a renderer object living in a child process, which draws on the other
-core and sends back encoded PNGs for the callback to log. Jobs run in order, one at a time.
+A training step of the small models here takes ~1.7 ms; a full matplotlib figure 0.1-0.3 s. Ex
+1.7 draws 51 phase-history figures and GIF frames (~4 s of CPU even with the savings below). In
+the training process all of it would add to the run, and a thread would not help (matplotlib
+holds the GIL while it draws). So a callback sends the numbers (a few KB of latents) to a
+renderer object living in a child process, which draws on the other core and sends back encoded
+PNGs for the callback to log. Jobs run in order, one at a time.
+
+The drawing is only free when the other core is: on the project's 2-vCPU VM two busy processes
+each run at ~55 % speed (measured with two plain Python loops), so there the child's CPU time
+still slows training by about half of itself. The renderers therefore keep their work small
+(redraw only the points, reuse thumbnails, 256-color PNGs).
 """
 
 from __future__ import annotations
