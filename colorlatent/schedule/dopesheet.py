@@ -232,6 +232,8 @@ class Dopesheet:
 
     def _collect_keyframes(self, name: str) -> list[Keyframe]:
         keyed = [(r.step, r.values[name]) for r in self.rows if name in r.values]
+        if not keyed:  # a column with no values at all has no keyframes (it holds 0)
+            return []
         following = [*keyed[1:], (None, None)]
         return [Keyframe(*key, *nxt) for key, nxt in zip(keyed, following, strict=True)]
 
