@@ -49,7 +49,8 @@ from .vectorized.sweep import NotVectorizable, StackedSweep, TrainRequest
 
 def parse_args(doc: str | None, argv: list[str] | None = None,
                finish_sweep: Callable[[Path, list[dict[str, Any]]], dict[str, Any]] | None = None,
-               add_arguments: Callable[[argparse.ArgumentParser], None] | None = None) -> argparse.Namespace:
+               add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+               script: Path | None = None) -> argparse.Namespace:
     """The common experiment arguments; `doc` (the script's docstring) becomes the help text.
 
     With `--seeds`, this runs the whole multi-seed sweep of the calling script (see `sweep`),
@@ -57,6 +58,7 @@ def parse_args(doc: str | None, argv: list[str] | None = None,
     `finish_sweep(sweep_dir, per_seed_results)` lets a script add to the sweep (model
     selection, figures); the keys it returns join the aggregate results.json.
     `add_arguments(parser)` adds the script's own options; a sweep passes them on to every seed.
+    `script` is the file a sweep re-runs per seed (default: the file that calls `parse_args`).
     """
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=0, help="seed for weights, batches and labels (default 0)")
@@ -81,10 +83,11 @@ def parse_args(doc: str | None, argv: list[str] | None = None,
     if args.resume is not None:
         _resume_arguments(parser, args, argv)
     if args.seeds is not None:
-        caller = sys._getframe(1).f_globals.get("__file__")  # the experiment script that called us
-        if caller is None:
-            raise SystemExit("--seeds needs parse_args to be called from an experiment script file")
-        script = Path(caller)
+        if script is None:
+            caller = sys._getframe(1).f_globals.get("__file__")  # the experiment script that called us
+            if caller is None:
+                raise SystemExit("--seeds needs parse_args to be called from an experiment script file")
+            script = Path(caller)
         passthrough = _without_options(sys.argv[1:] if argv is None else list(argv), ("--seed", "--seeds", "--out"))
         passthrough = [a for a in passthrough if a != "--no-stack"]
         sweep(script, args.seeds, args.out, passthrough, finish_sweep, stack=not args.no_stack)
