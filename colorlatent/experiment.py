@@ -389,27 +389,48 @@ def run_seeds(script: Path, seeds: list[int], out: Path, passthrough: list[str] 
     Returns:
         The results of the seeds that finished, in seed order, and {seed: error} for those that failed.
     """
-    results: dict[int, dict[str, Any]] = {}
-    failed: dict[int, str] = {}
+    jobs = {seed: (script, seed, out / f"seed_{seed}", list(passthrough)) for seed in seeds}
+    results, failed = run_parallel(jobs, workers, describe=lambda seed: f"seed {seed}")
+    return [results[s] for s in sorted(results)], failed
+
+
+def run_parallel(jobs: dict[Any, tuple[Path, int, Path, list[str]]], workers: int = 2,
+                 describe: Callable[[Any], str] = str) -> tuple[dict[Any, dict[str, Any]], dict[Any, str]]:
+    """Run independent script runs in `workers` processes (one core each), printing overall progress.
+
+    Every job is `run_seed(*arguments)`: one run of an experiment script, in its own run directory
+    (the third argument; its `output.log` holds the run's output). A worker runs job after job,
+    so process start-up is paid once per worker. After each job a line
+    `[done/total] <describe(key)> done; N s elapsed, about M s left` is printed.
+
+    Args:
+        jobs: Key -> `(script, seed, run_dir, script arguments)`, in the order to start them.
+        workers: Worker processes.
+        describe: Names a job in the progress lines.
+
+    Returns:
+        {key: results.json} of the jobs that finished and {key: error} of those that failed.
+    """
+    results: dict[Any, dict[str, Any]] = {}
+    failed: dict[Any, str] = {}
     start = time.perf_counter()
     # spawn, not fork: a forked child would inherit torch's thread pools and locks mid-state.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(seeds))), mp_context=context) as pool:
-        futures = {pool.submit(run_seed, script, seed, out / f"seed_{seed}", list(passthrough)): seed
-                   for seed in seeds}
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=context) as pool:
+        futures = {pool.submit(run_seed, *arguments): key for key, arguments in jobs.items()}
         for done, future in enumerate(as_completed(futures), start=1):
-            seed = futures[future]
+            key = futures[future]
             try:
-                results[seed] = future.result()
+                results[key] = future.result()
                 status = "done"
-            except Exception as error:  # one bad seed must not lose the others
-                failed[seed] = f"{type(error).__name__}: {error}"
-                status = f"FAILED ({failed[seed]}; see {out / f'seed_{seed}' / 'output.log'})"
+            except Exception as error:  # one bad run must not lose the others
+                failed[key] = f"{type(error).__name__}: {error}"
+                status = f"FAILED ({failed[key]}; see {Path(jobs[key][2]) / 'output.log'})"
             elapsed = time.perf_counter() - start
-            left = elapsed / done * (len(seeds) - done)
-            print(f"[{done}/{len(seeds)}] seed {seed} {status}; {elapsed:.0f} s elapsed, about {left:.0f} s left",
+            left = elapsed / done * (len(jobs) - done)
+            print(f"[{done}/{len(jobs)}] {describe(key)} {status}; {elapsed:.0f} s elapsed, about {left:.0f} s left",
                   flush=True)
-    return [results[s] for s in sorted(results)], failed
+    return results, failed
 
 
 def run_stacked(script: Path, seeds: list[int], out: Path, passthrough: list[str] = ()

@@ -1,7 +1,8 @@
 """Structure metrics: how well the latent space has the shape anchoring asks for.
 
 All functions take latents as tensors and return 0-d tensors on the same device, so they can
-be logged without a host sync.
+be logged without a host sync. `colorlatent.structure` builds torchmetrics `Metric`s on them
+(accumulated over batches, logged at validation) and combines them on the named colors.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import math
 
 import torch
 
-from .color import HUES, NamedColors
 
 
 def _check_latents(z: torch.Tensor, plane: tuple[int, int] | None = None) -> None:
@@ -55,27 +55,3 @@ def norm_deviation(z: torch.Tensor) -> torch.Tensor:
     """Mean absolute deviation of the latent norms from 1 (0 on the unit sphere)."""
     return (z.norm(dim=1) - 1).abs().mean()
 
-
-def structure_metrics(
-    model, named: NamedColors, plane: tuple[int, int], anchors: dict[str, torch.Tensor] | None = None
-) -> dict[str, torch.Tensor]:
-    """Latent-shape metrics on the named colors.
-
-    Returns `hue_order` and `planarity_rms` over the 12 saturated hues, `hue_radius`
-    (their mean latent norm), `norm_deviation` over all named colors, and
-    `<color>_anchor_cos` for each anchored label that names a color (e.g. `red_anchor_cos`).
-    """
-    plane = tuple(plane)
-    z = model.encode(named.rgb)
-    is_hue = torch.tensor([n in HUES for n in named.names], device=z.device)
-    z_hues = z[is_hue]
-    out = {
-        "hue_order": hue_order(z_hues, plane),
-        "planarity_rms": planarity_rms(z_hues, plane),
-        "hue_radius": z_hues.norm(dim=1).mean(),
-        "norm_deviation": norm_deviation(z),
-    }
-    for label, direction in (anchors or {}).items():
-        if label in named.names:
-            out[f"{label}_anchor_cos"] = anchor_cos(z[named.names.index(label)], direction)
-    return out

@@ -10,11 +10,12 @@ import lightning as L
 import torch
 import torch.nn.functional as F
 
-from . import metrics
 from .color import named_colors
+from .data.curriculum import SAMPLE_WEIGHT
 from .logs import log_scalars
 from .model import Activation, BottleneckAutoencoder
 from .regularizers import Anchor, AngularAnchor, build_regularizers
+from .structure import ReconstructionMSE, StructureMetrics
 
 # The finite-loss check syncs with the device; it runs every this many steps at most (and before
 # every checkpoint), which also bounds the per-step record it scans.
@@ -70,11 +71,14 @@ class _FiniteWatch:
 class AnchoredAutoencoder(L.LightningModule):
     """A color autoencoder whose latent space is shaped by regularizers on labelled samples.
 
-    The loss is MSE(rgb_hat, rgb) + sum_r w_r(t) * term_r, where each term is the
+    The loss is w_recon(t) * MSE(rgb_hat, rgb) + sum_r w_r(t) * term_r, where each term is the
     label-weighted mean of its per-sample loss (see `Regularizer.term`) and w_r(t) is the
     scheduled weight of the column named like the term (1.0 without a schedule or column; a
-    weight of exactly 0 skips the term). A `ScheduleCallback` sets the weights and the learning
-    rate every step; without one, Adam runs at the constant `lr`.
+    weight of exactly 0 skips the term). w_recon is 1 unless `recon_name` names a column. A
+    `ScheduleCallback` sets the weights and the learning rate every step; without one, Adam
+    runs at the constant `lr`. When a training batch carries per-sample weights w_i (the labels
+    key `colorlatent.data.curriculum.SAMPLE_WEIGHT`, experiment 1.6), the reconstruction and
+    every per-sample term become (1/B) sum_i w_i l_i; batch-level terms are used as they are.
 
     Args:
         latent_dim: Size of the bottleneck.
@@ -86,10 +90,14 @@ class AnchoredAutoencoder(L.LightningModule):
         regularizers: Loss terms, each a mapping `{kind, name, ...}`. Kinds: `unitarity`,
             `planarity`, `subspace` (dims, invert, reduction), `anchor` (point; Euclidean pin),
             `angular-anchor` (point), `separation` (power, shift, dims; angular repulsion),
-            `euclidean-repulsion` (dims). Every kind takes `name`, `labels` ({label: strength}
-            selecting the samples; omit for all samples) and `layer` (`bottleneck` or `encoder`).
+            `euclidean-repulsion` (dims), `drift-anchor` (colors, action; holds reference colors
+            where the dopesheet action found them). Every kind takes `name` and `layer`
+            (`bottleneck` or `encoder`); all but `drift-anchor` take `labels` ({label: strength}
+            selecting the samples; omit for all samples).
         lr: Learning rate when no schedule sets one.
         hue_plane: The two latent dims where the color wheel should form (for the metrics).
+        recon_name: Dopesheet column that weights the reconstruction term (experiments 1.5 and
+            1.6 schedule `loss-recon`); None: weight 1 and no column.
     """
 
     def __init__(
@@ -103,12 +111,14 @@ class AnchoredAutoencoder(L.LightningModule):
         regularizers: list[dict[str, Any]] | None = None,
         lr: float = 1e-3,
         hue_plane: tuple[int, int] = (0, 1),
+        recon_name: str | None = None,
     ):
         super().__init__()
         self.save_hyperparameters()
         self.model = BottleneckAutoencoder(latent_dim, hidden, depth, activation, normalize, sigmoid)
         self.regularizers = torch.nn.ModuleList(build_regularizers(regularizers or []))
         for reg in self.regularizers:
+            reg.attach(self.model)
             if isinstance(reg, (Anchor, AngularAnchor)) and reg.point.shape[0] != latent_dim:
                 raise ValueError(
                     f"regularizer {reg.name!r}: point has {reg.point.shape[0]} dims but latent_dim is "
@@ -122,11 +132,17 @@ class AnchoredAutoencoder(L.LightningModule):
                 )
         if not all(0 <= d < latent_dim for d in hue_plane) or len(set(hue_plane)) != 2:
             raise ValueError(f"hue_plane must be two distinct dims in [0, {latent_dim}); got {list(hue_plane)}")
+        if recon_name is not None and recon_name in {reg.name for reg in self.regularizers}:
+            raise ValueError(f"recon_name={recon_name!r} is also a regularizer's name; one column weights one term")
         self.lr = lr
+        self.recon_name = recon_name
         # Set by ScheduleCallback each step; plain floats so skipping zero weights needs no sync.
         self.term_weights: dict[str, float] = {}
         self._finite: _FiniteWatch | None = None
         self._resumed_rng: dict[str, Any] | None = None
+        # Validation metrics (torchmetrics; their states are not part of the checkpoint).
+        self.val_recon = ReconstructionMSE()
+        self.structure = StructureMetrics(named_colors(), hue_plane, self.anchors)
 
     # -- the public contract -------------------------------------------------------------------
     def forward(self, rgb: torch.Tensor) -> torch.Tensor:
@@ -149,6 +165,11 @@ class AnchoredAutoencoder(L.LightningModule):
             if isinstance(reg, (Anchor, AngularAnchor)) and reg.labels and len(reg.labels) == 1:
                 found[next(iter(reg.labels))] = reg.point
         return found
+
+    @property
+    def schedule_columns(self) -> tuple[str, ...]:
+        """Dopesheet columns the module reads besides its regularizers' names (`ScheduleCallback` checks them)."""
+        return () if self.recon_name is None else (self.recon_name,)
 
     # -- training ------------------------------------------------------------------------------
     def on_fit_start(self) -> None:
@@ -201,14 +222,18 @@ class AnchoredAutoencoder(L.LightningModule):
         h = self.model.encoder(rgb)
         z = self.model.bottleneck(h)
         rgb_hat = self.model.decode(z)
-        recon = F.mse_loss(rgb_hat, rgb)
-        loss = recon
+        sample_weights = labels.get(SAMPLE_WEIGHT)
+        if sample_weights is None:
+            recon = F.mse_loss(rgb_hat, rgb)
+        else:
+            recon = (((rgb_hat - rgb) ** 2).mean(dim=-1) * sample_weights).mean()
+        loss = recon if self.recon_name is None else self.term_weights.get(self.recon_name, 1.0) * recon
         terms = {"recon": recon}
         for reg in self.regularizers:
             weight = self.term_weights.get(reg.name, 1.0)
             if weight == 0.0:
                 continue
-            term = reg.term(h if reg.layer == "encoder" else z, labels)
+            term = reg.term(h if reg.layer == "encoder" else z, labels, sample_weights)
             terms[reg.name] = term
             loss = loss + weight * term
         terms["loss"] = loss
@@ -232,10 +257,20 @@ class AnchoredAutoencoder(L.LightningModule):
     # -- validation ----------------------------------------------------------------------------
     def validation_step(self, batch, batch_idx: int) -> None:
         rgb, _ = batch
-        self.log("val/recon_mse", F.mse_loss(self(rgb), rgb), on_epoch=True, batch_size=len(rgb))
-        self.log_dict({f"val/{k}": v for k, v in self.structure_metrics().items()}, on_epoch=True, batch_size=1)
+        self.val_recon.update(self(rgb), rgb)  # over all validation batches; Lightning computes and resets it
+        self.log("val/recon_mse", self.val_recon, on_epoch=True, on_step=False)
+
+    def on_validation_epoch_end(self) -> None:
+        # The named colors are one fixed set, not batches: measured once per validation.
+        self.log_dict({f"val/{k}": v for k, v in self.structure_metrics().items()})
 
     @torch.no_grad()
-    def structure_metrics(self) -> dict[str, float]:
-        """Shape of the latent space on the named colors (see `colorlatent.metrics`)."""
-        return metrics.structure_metrics(self, named_colors(device=self.device), self.hparams.hue_plane, self.anchors)
+    def structure_metrics(self) -> dict[str, torch.Tensor]:
+        """Shape of the latent space on the named colors (`colorlatent.structure.StructureMetrics`):
+        `hue_order`, `planarity_rms`, `hue_radius`, `norm_deviation`, `<label>_anchor_cos` and
+        `recon_mse/<color>` for each named color."""
+        self.structure.reset()
+        self.structure.update(self)
+        values = self.structure.compute()
+        self.structure.reset()
+        return values

@@ -16,13 +16,16 @@ named-color table, selectivity R^2 (similarity^3 to red for ablation, as the 2.9
 latent panels before and after deletion are written.
 
 Fallback control (`--fallback`, red only; beyond the published method): training also
-teaches the decoder that -e0 decodes to mid-gray (colorlatent.fallback.FallbackControl), and a
-`redirected` model (`surgery.redirect`: dim 0 mirrored, so red goes to -e0) is evaluated
-beside the zeroed one.
+teaches the decoder that the cap within 30 degrees of -e0 decodes to mid-gray and that every
+other color's code reflected across dim 0 decodes to itself (colorlatent.fallback.FallbackControl),
+and a `redirected` model (`surgery.redirect`: dim 0 mirrored, so red goes into the cap) is
+evaluated beside the zeroed one. Red runs also report `red_offaxis_deg` (how far red's code
+sits from +e0) and, with --fallback, what the redirected model makes of pure red.
 
-Published (best of 60 seeds, m2-spec §7.10-7.15): red (2.9.1) red's MSE +0.343 after deletion, cyan -0.00003, grays < 0.0025, R^2 (sim^3) 0.99; the score over 60 seeds
-0.86 ± 0.15 (min 0.06). 2.10.1: red +0.385, cyan +0.0007, R^2 0.95. 2.7.1: hues +0.156-0.333,
-grays <= 0.001, R^2 (vibrancy^2.3) 0.93.
+Published (best of 60 seeds, m2-spec §7.10-7.15): red (2.9.1) red's MSE +0.343 after deletion,
+cyan -0.00003, grays < 0.0025, score (R^2 on RGB 8^3) 0.985, R^2 (sim^3, RGB 20^3) 0.99; the
+score over 60 seeds 0.857 ± 0.154 (min 0.06). 2.10.1: red +0.385, cyan +0.0007, R^2 0.95.
+2.7.1: hues +0.156-0.333, grays <= 0.001, R^2 (vibrancy^2.3) 0.93.
 
 Run:
     python experiments/ex_2_4.py [--concept red|hue|warmth] [--single-label] [--fallback] [--seed N] [--fast]
@@ -66,22 +69,32 @@ class Concept:
     against: str                     # "red": similarity^power to red; "vibrancy": vibrancy^power
     power: float
     minimize: tuple[str, ...]        # validation terms of the Pareto selection (m2-spec §5.6)
-    published: dict[str, float] = field(default_factory=dict)
+    published: dict[str, float] = field(default_factory=dict)  # the published selected model's values
+    published_scores: str = ""       # the published score distribution over 60 seeds
 
 
 CONCEPTS = {
     "red": Concept((0,), "red", 3.0, ("val_recon", "val_anchor"),
                    {"delta/ablated/red": 0.343, "delta/ablated/cyan": -0.00003, "delta/ablated/light gray": 0.0025,
-                    "r2_rgb8/ablated": 0.86, "r2_rgb20/ablated": 0.99}),
+                    "r2_rgb8/ablated": 0.9848, "r2_rgb20/ablated": 0.99},
+                   "0.8570 ± 0.1541 (min 0.0615, max 0.9848), m2-spec §7.13"),
     "red-single": Concept((0,), "red", 3.0, ("val_recon", "val_anchor"),
-                          {"delta/ablated/red": 0.385, "delta/ablated/cyan": 0.0007, "r2_rgb20/ablated": 0.95}),
+                          {"delta/ablated/red": 0.385, "delta/ablated/cyan": 0.0007, "r2_rgb8/ablated": 0.9769,
+                           "r2_rgb20/ablated": 0.95},
+                          "0.8503 ± 0.1413 (min 0.0376, max 0.9769), m2-spec §7.15"),
     "hue": Concept((0, 1), "vibrancy", 2.3, ("val_recon", "val_subspace"),
                    {"delta/ablated/red": 0.333, "delta/ablated/orange": 0.156, "delta/ablated/white": 0.001,
-                    "r2_rgb8/ablated": 0.82, "r2_rgb20/ablated": 0.93}),
+                    "r2_rgb8/ablated": 0.9119, "r2_rgb20/ablated": 0.93},
+                   "0.8247 ± 0.0526 (min 0.6163, max 0.9119), m2-spec §7.10"),
     "warmth": Concept((0,), "red", 3.0, ("val_recon", "val_anchor"),
                       {"delta/ablated/red": 0.333, "delta/ablated/cyan": 0.342}),
 }
-SCORE = "r2_rgb8/ablated"  # the sweep score: R^2 of the ablated model on the RGB 8^3 grid
+
+
+def score_key(name: str) -> str:
+    """The sweep score: R^2 of the deleted model on the RGB 8^3 grid (m2-spec §5.6), for the
+    deletion the variant uses: ablation, or with fallback control the redirection."""
+    return "r2_rgb8/redirected" if name.endswith("fallback") else "r2_rgb8/ablated"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -132,6 +145,8 @@ def evaluate(model: AnchoredAutoencoder, config: dict, name: str, out_dir: Path,
         rgb = rgb.float()
         for tag, (m, iv) in plans.items():
             metrics[f"r2_{probe}/{tag}"] = r2(concept, color_errors(m, rgb, iv), rgb)
+    if concept.against == "red":
+        metrics.update(red_geometry(model, plans))
     data = config["data"]
     metrics.update(validation_metrics(model, make_dataset(data["val_dataset"]).rgb, parse_labels(data["labels"])))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -146,6 +161,26 @@ def evaluate(model: AnchoredAutoencoder, config: dict, name: str, out_dir: Path,
                             title=f"{title}RGB 8³ latents before and after deletion (fill: true, ring: output)"
                             ).savefig(out_dir / f"{prefix}deletion-latents.png", dpi=110)
     return table, metrics
+
+
+@torch.no_grad()
+def red_geometry(model: AnchoredAutoencoder, plans: dict[str, tuple]) -> dict[str, float]:
+    """Where pure red's code sits and, with fallback control, what the redirected model makes of it.
+
+    `red_offaxis_deg`: angle between red's latent and +e0 (its mirror image lands as far off -e0).
+    With a `redirected` plan: `redirected_red/r|g|b`, its output for pure red, and
+    `fallback_pole_mse`, the MSE of decoder(-e0) from mid-gray (what the fallback term taught).
+    """
+    red = torch.tensor([[1.0, 0.0, 0.0]])
+    z = model.encode(red)[0]
+    out = {"red_offaxis_deg": float(torch.rad2deg(torch.acos((z[0] / z.norm()).clamp(-1.0, 1.0))))}
+    if "redirected" in plans:
+        rgb = plans["redirected"][0](red)[0]
+        out.update({f"redirected_red/{c}": float(v) for c, v in zip("rgb", rgb)})
+        pole = torch.zeros(1, z.shape[0])
+        pole[0, 0] = -1.0
+        out["fallback_pole_mse"] = float(((model.model.decoder(pole) - 0.5) ** 2).mean())
+    return out
 
 
 def summary_lines(table: ErrorTable, metrics: dict, concept: Concept) -> list[str]:
@@ -165,21 +200,23 @@ def summary_lines(table: ErrorTable, metrics: dict, concept: Concept) -> list[st
 
 def make_finish(name: str):
     concept = concept_of(name)
+    score = score_key(name)
 
     def finish_sweep(out: Path, per_seed: list[dict]) -> dict:
         """Pick the Pareto-front model (max score, min validation terms), report it and the distributions."""
-        chosen = per_seed[select_model(per_seed, SCORE, concept.minimize)]
-        front = sorted((per_seed[i] for i in pareto_front(per_seed, concept.minimize, [SCORE])), key=lambda r: -r[SCORE])
+        chosen = per_seed[select_model(per_seed, score, concept.minimize)]
+        front = sorted((per_seed[i] for i in pareto_front(per_seed, concept.minimize, [score])), key=lambda r: -r[score])
         model = AnchoredAutoencoder.load_from_checkpoint(out / f"seed_{chosen['seed']}" / "checkpoints" / "last.ckpt")
         table, metrics = evaluate(model, chosen["config"], name, out, prefix="selected-", title=f"seed {chosen['seed']}: ")
-        fig = plot_sweep_boxes(per_seed, [(SCORE, False), *[(k, True) for k in concept.minimize]],
+        fig = plot_sweep_boxes(per_seed, [(score, False), *[(k, True) for k in concept.minimize]],
                                selected=per_seed.index(chosen), title=f"ex 2.4 {name} over {len(per_seed)} seeds")
         fig.savefig(out / "sweep-boxes.png", dpi=110)
         tags = [t[len("delta/"):-len("/red")] for t in per_seed[0] if t.startswith("delta/") and t.endswith("/red")]
         for tag in tags:
             print(f"red Δ {tag}: {distribution([r[f'delta/{tag}/red'] for r in per_seed])}")
-        print(f"Score {SCORE}: {distribution([r[SCORE] for r in per_seed])}")
-        print(f"Pareto front ({len(front)} runs): " + ", ".join(f"seed {r['seed']} {r[SCORE]:.4f}" for r in front))
+        print(f"Score {score}: {distribution([r[score] for r in per_seed])}"
+              + (f"; published {concept.published_scores}" if concept.published_scores else ""))
+        print(f"Pareto front ({len(front)} runs): " + ", ".join(f"seed {r['seed']} {r[score]:.4f}" for r in front))
         print(f"Selected seed {chosen['seed']} (figures selected-*.png, sweep-boxes.png in {out}):")
         for line in summary_lines(table, metrics, concept):
             print(line)
@@ -196,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv, finish_sweep=make_finish(name), add_arguments=add_arguments)
     run = train(CONFIGS / f"ex_2_4_{name}.yaml", seed=args.seed, out=args.out, resume=args.resume, overrides=FAST if args.fast else [])
     table, metrics = evaluate(run.model, run.config, name, run.run_dir)
-    metrics["score"] = metrics[SCORE]
+    metrics["score"] = metrics[score_key(name)]
     write_results(run, f"ex_2_4_{name}", {**metrics, "concept": name, "fast": args.fast, "figures": figures(run)})
     report(run, [f"ex 2.4 {name} ({run.steps} steps, {run.train_seconds:.1f} s)",
                  *summary_lines(table, metrics, concept_of(name))])

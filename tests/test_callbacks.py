@@ -20,8 +20,8 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from tensorboard.util import tensor_util
 
 from colorlatent import (
-    AnchoredAutoencoder, ColorDataModule, PhaseHistoryCallback, PhaseProgressBar, ProjectorCallback,
-    ReactiveTransition, ScheduleCallback, TimelineFigureCallback,
+    AnchoredAutoencoder, ColorDataModule, LatentSliceCallback, PhaseHistoryCallback, PhaseProgressBar,
+    ProjectorCallback, ReactiveTransition, ScheduleCallback, TimelineFigureCallback,
 )
 from colorlatent.data import make_dataset
 
@@ -48,10 +48,11 @@ def fit(out, callbacks, steps=40):
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     callbacks = {
-        "schedule": ScheduleCallback(SHEET),
+        "schedule": ScheduleCallback(SHEET, ignore_actions=["mark"]),
         "history": PhaseHistoryCallback(at="both", every_n_steps=15),
         "timeline": TimelineFigureCallback(dark=True),
         "projector": ProjectorCallback(),
+        "slices": LatentSliceCallback(),
         # Every validation crosses threshold 10: only the sanity check must not count.
         "reactive": ReactiveTransition("reg-norm", "val/recon_mse", threshold=10.0, target=0.5, duration=20),
         "bar": PhaseProgressBar(refresh_rate=10),
@@ -99,6 +100,16 @@ def test_phase_history_files(run):
     assert durations[-1] == 2000 and durations[0] == 120  # the last frame is held; 8 fps in GIF centiseconds
     assert run["history"].paths == [out / "phase-history.png", out / "phase-history-dark.png",
                                     out / "latent-evolution.gif"]
+
+
+def test_latent_slices_are_drawn_once_at_the_end(run):
+    out = run["out"]
+    assert image_steps(run, "latent/slices") == [40]
+    assert run["slices"].paths == [out / "latent-slices.png", out / "latent-slices-dark.png"]
+    light = Image.open(out / "latent-slices.png").convert("RGB")
+    dark = Image.open(out / "latent-slices-dark.png").convert("RGB")
+    assert light.size == dark.size == (1386, 506)  # three slices of 4-D latents: 12.6 x 4.6 in at 110 dpi
+    assert light.getpixel((2, 2)) == (255, 255, 255) and dark.getpixel((2, 2)) == (17, 17, 17)
 
 
 def test_timeline_is_drawn_at_the_start_and_again_as_played(run):
@@ -160,9 +171,9 @@ def test_progress_bar_shows_step_loss_and_phase(run):
 
 def test_nothing_is_drawn_on_other_ranks(tmp_path, monkeypatch):
     monkeypatch.setattr(rank_zero_only, "rank", 1)
-    history, timeline = PhaseHistoryCallback(every_n_steps=5), TimelineFigureCallback()
-    fit(tmp_path, [ScheduleCallback(SHEET), history, timeline, ProjectorCallback()], steps=10)
-    assert history.captures == [] and history.paths == [] and timeline.paths == []
+    history, timeline, slices = PhaseHistoryCallback(every_n_steps=5), TimelineFigureCallback(), LatentSliceCallback()
+    fit(tmp_path, [ScheduleCallback(SHEET, ignore_actions=["mark"]), history, timeline, ProjectorCallback(), slices], steps=10)
+    assert history.captures == [] and history.paths == [] and timeline.paths == [] and slices.paths == []
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".png", ".gif", ".pbtxt")) == []
 
 
@@ -181,10 +192,10 @@ def test_bad_arguments_name_the_field_and_the_allowed_values():
 def test_reactive_transition_names_what_is_scheduled_and_what_is_logged(tmp_path):
     unscheduled = ReactiveTransition("reg-planar", "val/recon_mse", 1.0, 0.5)
     with pytest.raises(ValueError, match=r"'reg-planar' is not scheduled; scheduled values: \['lr', 'reg-norm'\]"):
-        fit(tmp_path / "a", [ScheduleCallback(SHEET), unscheduled], steps=10)
+        fit(tmp_path / "a", [ScheduleCallback(SHEET, ignore_actions=["mark"]), unscheduled], steps=10)
     unlogged = ReactiveTransition("reg-norm", "val/nope", 1.0, 0.5)
     with pytest.raises(ValueError, match=r"metric 'val/nope' was not logged; logged metrics: \[.*'val/recon_mse'"):
-        fit(tmp_path / "b", [ScheduleCallback(SHEET), unlogged], steps=10)
+        fit(tmp_path / "b", [ScheduleCallback(SHEET, ignore_actions=["mark"]), unlogged], steps=10)
 
 
 def test_captures_survive_a_checkpoint_loaded_with_weights_only(run, tmp_path):
@@ -200,10 +211,12 @@ def test_without_a_tensorboard_logger_the_files_are_still_written(tmp_path):
     history = PhaseHistoryCallback(every_n_steps=5, animation=None)
     trainer = L.Trainer(max_steps=10, val_check_interval=5, check_val_every_n_epoch=None, enable_model_summary=False,
                         enable_checkpointing=False, enable_progress_bar=False, logger=CSVLogger(tmp_path, name="csv"),
-                        callbacks=[ScheduleCallback(SHEET), history, TimelineFigureCallback(), ProjectorCallback()])
+                        callbacks=[ScheduleCallback(SHEET, ignore_actions=["mark"]), history, TimelineFigureCallback(), ProjectorCallback(),
+                                   LatentSliceCallback()])
     trainer.fit(AnchoredAutoencoder(regularizers=[{"kind": "unitarity", "name": "reg-norm"}]),
                 ColorDataModule(dataset="hsv-cube", batch_size=32))
     run_dir = tmp_path / "csv" / "version_0"
-    assert sorted(p.name for p in run_dir.glob("*.png")) == ["phase-history-dark.png", "phase-history.png",
+    assert sorted(p.name for p in run_dir.glob("*.png")) == ["latent-slices-dark.png", "latent-slices.png",
+                                                             "phase-history-dark.png", "phase-history.png",
                                                              "timeline.png"]
     assert not list(run_dir.glob("events.out.tfevents.*")) and not (run_dir / "projector_config.pbtxt").exists()

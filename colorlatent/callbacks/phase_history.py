@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,16 +9,19 @@ import lightning as L
 import numpy as np
 import torch
 from lightning.pytorch.utilities import rank_zero_only
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 from ..plots.animation import GifAnimation
 from ..plots.blit import Blitter
 from ..plots.latent_slices import fitted_limit
-from ..plots.phase_history import Capture, PhaseHistoryFigure, thumbnail_indices
-from .common import encode_in_eval, encode_png, find_schedule, log_png, probe_colors, reduce_colors
-from .worker import RenderWorker
+from ..plots.phase_history import THUMBNAIL_LABEL_POINTS, Capture, PhaseHistoryFigure, thumbnail_indices
+from .common import encode_in_eval, encode_png, find_schedule, log_png, palette_of, probe_colors, reduce_colors
+from .drawing import DrawingCallback
 
 Moments = Literal["auto", "phases", "even", "both"]
+# Extra room, as a fraction, that a growing view of the per-capture figure leaves the points.
+VIEW_HEADROOM = 0.15
 MOMENTS = ("auto", "phases", "even", "both")
 
 
@@ -92,36 +94,55 @@ class PhaseHistoryRenderer:
         self.blitters = {figure: Blitter(figure.figure, figure.moving_artists, self.dpi)
                          for figure in (self.light, self.dark)}
         self.animation = GifAnimation(self.fps) if self.animation_name else None
-        self.limit, self.shown = 0.0, 0
+        self.limit = 0.0
         self.thumbnail_pixels = {}  # capture index -> its finished thumbnail, reused when it moves slot
+        self.palette = None
 
     def _draw(self) -> Image.Image:
         # Grow the shared view to fit the new capture; a new view or a new thumbnail means the
         # background (ticks, frames) must be redrawn too, and the thumbnails with it.
         figure, blitter = self.light, self.blitters[self.light]
         dims = sorted({d for panel in figure.panels + figure.thumbs for d in panel.dims})
-        limit = max(self.limit, fitted_limit(self.captures[-1].latents[:, dims]))
+        fitted = fitted_limit(self.captures[-1].latents[:, dims])
+        # A new view means drawing the whole background again (~6 captures' worth): when the
+        # points outgrow the view, leave them room to grow a little further.
+        limit = self.limit if fitted <= self.limit else fitted * (1 + VIEW_HEADROOM)
         shown = thumbnail_indices(len(self.captures), figure.count)
-        background = (limit, len(shown)) != (self.limit, self.shown)
-        self.limit, self.shown = limit, len(shown)
+        background = limit != self.limit
+        self.limit = limit
         if background:
             self.thumbnail_pixels.clear()
-        figure.update(self.captures, limit=limit)
+            self.palette = None  # found anew on the next frame
+            for slot in range(figure.count):  # every frame (unit disk, axes) in the new view
+                figure.show_thumbnail(slot, None, limit, empty_frame=True)
+        figure.show_latest(self.captures[-1], limit=limit)
         blitter.restore(background)
-        # A thumbnail never changes once drawn (same capture, same view), it only moves left as
-        # captures accumulate: draw each once, then paste it (this halves the cost of a capture).
-        for thumb, index in zip(figure.thumbs, shown):
+        # A thumbnail never changes once drawn (same capture, same view), it only moves along as
+        # captures accumulate: draw it and its label once, then paste the pixels. Text is the
+        # dearest thing to draw here, so this saves most of a capture's cost.
+        for slot, index in enumerate(shown):
+            box = self._slot(figure.thumbs[slot])
             if index in self.thumbnail_pixels:
-                blitter.paste(self.thumbnail_pixels[index], thumb.ax.bbox)
+                blitter.paste(self.thumbnail_pixels[index], box)
             else:
-                blitter.draw([thumb.points])
-                self.thumbnail_pixels[index] = blitter.copy(thumb.ax.bbox)
-        blitter.draw([panel.points for panel in figure.panels] + [thumb.ax.title for thumb in figure.thumbs]
-                     + [figure.title])
-        frame = reduce_colors(blitter.image())
+                figure.show_thumbnail(slot, self.captures[index], limit)
+                blitter.draw([figure.thumbs[slot].points, figure.thumbs[slot].ax.title])
+                self.thumbnail_pixels[index] = blitter.copy(box)
+        blitter.draw([panel.points for panel in figure.panels] + [figure.title])
+        image = blitter.image()
+        # The frames of one view share their colors (the same points over the same background),
+        # so one palette serves until the view changes.
+        self.palette = self.palette or palette_of(image)
+        frame = reduce_colors(image, self.palette)
         if self.animation is not None:
             self.animation.add(frame.crop((0, 0, frame.width, round(frame.height * figure.top_fraction))))
         return frame
+
+    def _slot(self, thumb) -> Bbox:
+        """A thumbnail's pixels with its label above: the axes, raised by three label lines, same size in every slot."""
+        box = thumb.ax.bbox
+        head = 3 * THUMBNAIL_LABEL_POINTS * self.dpi / 72
+        return Bbox.from_extents(box.x0, box.y0, box.x1, box.y1 + head)
 
     def restore(self, captures: list[Capture]) -> None:
         """Take the captures of a resumed run's earlier part (logged then; here for the GIF and thumbnails)."""
@@ -146,7 +167,7 @@ class PhaseHistoryRenderer:
         return names
 
 
-class PhaseHistoryCallback(L.Callback):
+class PhaseHistoryCallback(DrawingCallback):
     """Captures the latents of a probe color set during training and draws the phase history.
 
     At each capture the phase-history figure (three large slices of the latest latents, a row of
@@ -190,7 +211,6 @@ class PhaseHistoryCallback(L.Callback):
         self.captures: list[Capture] = []
         self.paths: list[Path] = []
         self._next = -1  # the next capture step; -1 when none is due (also on ranks other than zero)
-        self._worker: RenderWorker | None = None
 
     @rank_zero_only
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -212,10 +232,10 @@ class PhaseHistoryCallback(L.Callback):
         log_dir.mkdir(parents=True, exist_ok=True)
         renderer = PhaseHistoryRenderer(probe.rgb.numpy(), latent_dim, log_dir, self.filename, self.animation,
                                         self.slices, self.thumbnails, self.thumbnail_slice, self.fps, self.dpi)
-        self._worker = RenderWorker(renderer, name="colorlatent-phase-history")
-        self._worker.submit("start")
+        self.start_worker(renderer, name="colorlatent-phase-history")
+        self.submit("start")
         if self.captures:
-            self._worker.submit("restore", self.captures)
+            self.submit("restore", self.captures)
 
     def on_train_batch_start(self, trainer: L.Trainer, pl_module: L.LightningModule, batch, batch_idx: int) -> None:
         # Runs every step: one integer comparison unless a capture is due.
@@ -230,35 +250,24 @@ class PhaseHistoryCallback(L.Callback):
         # The phase the latents were last trained in: for a capture at a phase's first step,
         # the phase that just ended.
         phase = self._schedule.phase_at(max(step - 1, 0)) if self._schedule is not None else None
-        self._worker.submit("capture", step, latents, phase)
+        self.submit("capture", step, latents, phase)
         self.captures.append(Capture(step, latents, phase))
-        self._log(trainer, self._worker.results())
+        self.collect(trainer)
 
-    def _log(self, trainer: L.Trainer, results) -> None:
-        for method, value in results:
-            if method == "capture":
-                step, image = value
-                log_png(trainer, self.tag, image, step)
-            elif method == "finish":
-                self.paths = [Path(trainer.log_dir or ".") / name for name in value]
+    def on_result(self, trainer: L.Trainer, method: str, value) -> None:
+        if method == "capture":
+            step, image = value
+            log_png(trainer, self.tag, image, step)
+        elif method == "finish":
+            self.paths = [Path(trainer.log_dir or ".") / name for name in value]
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self._worker is None:
             return
         if not self.captures or self.captures[-1].step != trainer.global_step:
             self._capture(trainer, pl_module)
-        self._worker.submit("finish")
+        self.submit("finish")
         self._next = -1
-
-    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        # Waiting here rather than in on_train_end lets the last figures draw while the other
-        # callbacks finish (checkpoints, final plots); the loggers are still open until teardown.
-        if self._worker is None:
-            return
-        worker, self._worker = self._worker, None
-        self._log(trainer, worker.close())
-        if worker.errors:
-            warnings.warn("PhaseHistoryCallback: drawing failed:\n" + "\n".join(worker.errors), stacklevel=1)
 
     def state_dict(self) -> dict[str, Any]:
         # The captures so far (a few KB each), so that a resumed run draws its whole history.
@@ -270,11 +279,6 @@ class PhaseHistoryCallback(L.Callback):
         self.captures = [Capture(int(c["step"]), c["latents"].numpy(), c["phase"])
                          for c in state_dict.get("captures", [])]
 
-    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
-        self.teardown(trainer, pl_module, "fit")
-
     def teardown(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        if self._worker is not None:
-            self._worker.kill()
-            self._worker = None
+        super().teardown(trainer, pl_module, stage)
         self._next = -1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import lightning as L
@@ -11,7 +10,7 @@ from lightning.pytorch.utilities import rank_zero_only
 
 from ..plots.timeline import plot_timeline
 from .common import encode_png, find_schedule, log_png, reduce_colors, render
-from .worker import RenderWorker
+from .drawing import DrawingCallback
 
 
 class TimelineRenderer:
@@ -44,7 +43,7 @@ class TimelineRenderer:
         return step, logged, names
 
 
-class TimelineFigureCallback(L.Callback):
+class TimelineFigureCallback(DrawingCallback):
     """Draws the ScheduleCallback's schedule: every value over the run, phases as bands, actions as markers.
 
     The figure is drawn when training starts (TensorBoard tag `tag` at step 0, and `filename` in
@@ -66,7 +65,6 @@ class TimelineFigureCallback(L.Callback):
         super().__init__()
         self.filename, self.tag, self.dark, self.dpi = filename, tag, dark, dpi
         self.paths: list[Path] = []
-        self._worker: RenderWorker | None = None
 
     @rank_zero_only
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
@@ -82,31 +80,22 @@ class TimelineFigureCallback(L.Callback):
         self._total = trainer.max_steps if trainer.max_steps > 0 else int(trainer.estimated_stepping_batches)
         self._schedule = schedule
         self._played = self._run_table()
-        self._worker = RenderWorker(TimelineRenderer(schedule.names, phases, actions, log_dir, self.filename,
-                                                     self.dark, self.dpi), name="colorlatent-timeline")
-        self._worker.submit("render", 0, self._played, "Schedule")
+        self.start_worker(TimelineRenderer(schedule.names, phases, actions, log_dir, self.filename, self.dark,
+                                           self.dpi), name="colorlatent-timeline")
+        self.submit("render", 0, self._played, "Schedule")
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         # Log the figure as soon as it is drawn, for a TensorBoard that watches a long run.
-        if self._worker is not None and not trainer.sanity_checking:
-            self._log(trainer, self._worker.results())
+        if not trainer.sanity_checking:
+            self.collect(trainer)
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self._worker is None:
             return
         played = self._run_table()
         if not np.array_equal(played, self._played):
-            self._worker.submit("render", trainer.global_step, played, "Schedule as played (changed during training)",
-                                self._played)
-
-    def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        # Collected as late as possible so the drawing overlaps the other callbacks' end of training.
-        if self._worker is None:
-            return
-        worker, self._worker = self._worker, None
-        self._log(trainer, worker.close())
-        if worker.errors:
-            warnings.warn("TimelineFigureCallback: drawing failed:\n" + "\n".join(worker.errors), stacklevel=1)
+            self.submit("render", trainer.global_step, played, "Schedule as played (changed during training)",
+                        self._played)
 
     def _run_table(self) -> np.ndarray:
         """The schedule's values over this run's steps (the last row held past the sheet's end)."""
@@ -114,15 +103,7 @@ class TimelineFigureCallback(L.Callback):
         missing = self._total - len(table)
         return np.concatenate([table, np.repeat(table[-1:], missing, axis=0)]) if missing > 0 else table.copy()
 
-    def _log(self, trainer: L.Trainer, results) -> None:
-        for _, (step, image, names) in results:
-            log_png(trainer, self.tag, image, step)
-            self.paths = [Path(trainer.log_dir or ".") / name for name in names]
-
-    def on_exception(self, trainer: L.Trainer, pl_module: L.LightningModule, exception: BaseException) -> None:
-        self.teardown(trainer, pl_module, "fit")
-
-    def teardown(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        if self._worker is not None:
-            self._worker.kill()
-            self._worker = None
+    def on_result(self, trainer: L.Trainer, method: str, value) -> None:
+        step, image, names = value
+        log_png(trainer, self.tag, image, step)
+        self.paths = [Path(trainer.log_dir or ".") / name for name in names]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
+from ..kinds import build_by_kind
 from .axis_aligned import AxisAlignedSuppression
 from .bezier import BezierMapper, FastBezierMapper
 from .falloff import BoundedFalloff
@@ -28,27 +28,9 @@ INTERVENTIONS: dict[str, type[Intervention]] = {
 }
 
 
-def _build(spec: Any, registry: dict[str, type], what: str, nested: dict[str, dict[str, type]]):
-    if not isinstance(spec, dict) or "kind" not in spec:
-        raise ValueError(f"a {what} config must be a mapping with a 'kind' key; got {spec!r}")
-    kwargs = dict(spec)
-    kind = kwargs.pop("kind")
-    if kind not in registry:
-        raise ValueError(f"unknown {what} kind {kind!r}; allowed: {sorted(registry)}")
-    cls = registry[kind]
-    allowed = list(inspect.signature(cls).parameters)
-    unknown = sorted(set(kwargs) - set(allowed))
-    if unknown:
-        raise ValueError(f"{what} kind {kind!r} got unknown argument(s) {unknown}; allowed: {allowed}")
-    for key, sub_registry in nested.items():
-        if key in kwargs and not isinstance(kwargs[key], Mapper):
-            kwargs[key] = _build(kwargs[key], sub_registry, f"{kind} {key}", {})
-    return cls(**kwargs)
-
-
 def build_mapper(spec: dict[str, Any] | Mapper) -> Mapper:
     """Build a mapper from `{kind: linear | bounded-falloff | bezier | fast-bezier, **args}`."""
-    return spec if isinstance(spec, Mapper) else _build(spec, MAPPERS, "mapper", {})
+    return spec if isinstance(spec, Mapper) else build_by_kind(spec, MAPPERS, "mapper")
 
 
 def build_intervention(spec: dict[str, Any] | Intervention) -> Intervention:
@@ -64,4 +46,4 @@ def build_intervention(spec: dict[str, Any] | Intervention) -> Intervention:
     """
     if isinstance(spec, Intervention):
         return spec
-    return _build(spec, INTERVENTIONS, "intervention", {"falloff": MAPPERS, "mapper": MAPPERS})
+    return build_by_kind(spec, INTERVENTIONS, "intervention", {"falloff": MAPPERS, "mapper": MAPPERS})

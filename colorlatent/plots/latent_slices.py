@@ -49,6 +49,7 @@ class SlicePanel:
     def __init__(self, ax, colors: np.ndarray, dims: tuple[int, int], size: float = 60.0, dark: bool = False,
                  labels: bool = True):
         self.ax, self.dims = ax, (int(dims[0]), int(dims[1]))
+        self.limit: float | None = None
         fg = theme(dark)[1]
         ax.add_patch(Circle((0, 0), 1.0, facecolor=fg, alpha=0.06, edgecolor=fg, linestyle="--", linewidth=0.8))
         ax.axhline(0, color=fg, linewidth=0.5, linestyle="--", alpha=0.4)
@@ -74,10 +75,14 @@ class SlicePanel:
         """Move the points to `latents` [N, E]; the square view is ±`limit`, by default fitted to them (≥ 1.2)."""
         xy = latents[self.order][:, list(self.dims)]
         self.points.set_offsets(xy)
-        if limit is None:
-            limit = fitted_limit(xy)
-        self.ax.set_xlim(-limit, limit)
-        self.ax.set_ylim(-limit, limit)
+        self.set_view(fitted_limit(xy) if limit is None else limit)
+
+    def set_view(self, limit: float) -> None:
+        """Show the square ±`limit` in both dims."""
+        if limit != self.limit:  # setting limits costs more than moving the points
+            self.limit = limit
+            self.ax.set_xlim(-limit, limit)
+            self.ax.set_ylim(-limit, limit)
 
 
 def draw_slice(ax, latents: np.ndarray, colors: np.ndarray, dims: tuple[int, int], size: float = 60.0,
@@ -113,5 +118,8 @@ def plot_latent_slices(latents, colors, slices: Sequence[tuple[int, int]] | None
         draw_slice(ax, z, rgb, pair, size=size, dark=dark)
     if title:
         fig.suptitle(title, color=fg)
-    fig.tight_layout()
+    # Fixed margins in inches (tight_layout would cost as much as drawing the figure).
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=0.6 / width, right=1 - 0.15 / width, bottom=0.55 / height,
+                        top=1 - (0.75 if title else 0.45) / height, wspace=0.75 * len(slices) / width)
     return fig

@@ -15,6 +15,11 @@ from matplotlib.figure import Figure
 
 from .latent_slices import SlicePanel, default_slices, theme
 
+# Font size of the thumbnails' step labels, in points, and the characters of a phase name that
+# fit above a thumbnail (longer names are cut, or they would run into their neighbours).
+THUMBNAIL_LABEL_POINTS = 7
+THUMBNAIL_LABEL_CHARS = 16
+
 
 @dataclass(frozen=True)
 class Capture:
@@ -30,10 +35,12 @@ class Capture:
     latents: np.ndarray
     phase: str | None = None
 
-    @property
-    def label(self) -> str:
-        """'step N', with the phase on a second line when there is one."""
-        return f"step {self.step}" + (f"\n{self.phase}" if self.phase else "")
+    def label(self, width: int = THUMBNAIL_LABEL_CHARS) -> str:
+        """'step N', with the phase on a second line when there is one, cut to `width` characters."""
+        phase = self.phase or ""
+        if len(phase) > width:
+            phase = phase[: width - 1].rstrip() + "…"
+        return f"step {self.step}" + (f"\n{phase}" if phase else "")
 
 
 def thumbnail_indices(n: int, count: int = 10) -> list[int]:
@@ -107,30 +114,44 @@ class PhaseHistoryFigure:
         return ([panel.points for panel in self.panels] + [thumb.points for thumb in self.thumbs]
                 + [thumb.ax.title for thumb in self.thumbs] + [self.title])
 
-    def update(self, captures: Sequence[Capture], title: str | None = None, limit: float | None = None) -> Figure:
+    def update(self, captures: Sequence[Capture], title: str | None = None, limit: float | None = None,
+               empty_frames: bool = False) -> Figure:
         """Show `captures` (in step order; the last one large) and return the figure.
 
         Args:
             captures: Every capture so far.
             title: Figure title; default 'Latent space at step N · phase'.
             limit: Every panel shows ±limit; by default each is fitted to its points.
+            empty_frames: Draw the frames of unused thumbnail slots (empty) instead of hiding
+                them, so that a series of figures keeps the same background (see `Blitter`).
         """
         if not captures:
             raise ValueError("a phase-history figure needs at least one capture")
-        final = captures[-1]
-        for panel in self.panels:
-            panel.update(final.latents, limit)
+        self.show_latest(captures[-1], title, limit)
         shown = thumbnail_indices(len(captures), self.count)
-        for slot, thumb in enumerate(self.thumbs):
-            visible = slot < len(shown)
-            thumb.ax.set_visible(visible)
-            if visible:
-                capture = captures[shown[slot]]
-                thumb.update(capture.latents, limit)
-                thumb.ax.set_title(capture.label, color=self.fg, fontsize=7, pad=2)
-        phase = f" · {final.phase}" if final.phase else ""
-        self.title.set_text(title or f"Latent space at step {final.step}{phase}")
+        for slot in range(self.count):
+            self.show_thumbnail(slot, captures[shown[slot]] if slot < len(shown) else None, limit, empty_frames)
         return self.figure
+
+    def show_latest(self, capture: Capture, title: str | None = None, limit: float | None = None) -> None:
+        """Draw `capture` in the large panels and name it in the title (see `update`)."""
+        for panel in self.panels:
+            panel.update(capture.latents, limit)
+        phase = f" · {capture.phase}" if capture.phase else ""
+        self.title.set_text(title or f"Latent space at step {capture.step}{phase}")
+
+    def show_thumbnail(self, slot: int, capture: Capture | None, limit: float | None = None,
+                       empty_frame: bool = False) -> None:
+        """Put `capture` into thumbnail `slot`, or empty the slot when it is None (see `update`)."""
+        thumb = self.thumbs[slot]
+        thumb.ax.set_visible(capture is not None or empty_frame)
+        thumb.points.set_visible(capture is not None)
+        if capture is not None:
+            thumb.update(capture.latents, limit)
+        elif limit is not None:
+            thumb.set_view(limit)
+        thumb.ax.set_title(capture.label() if capture is not None else "", color=self.fg,
+                           fontsize=THUMBNAIL_LABEL_POINTS, pad=2)
 
 
 def plot_phase_history(captures: Sequence[Capture], colors, slices: Sequence[tuple[int, int]] | None = None,

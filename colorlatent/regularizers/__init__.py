@@ -3,6 +3,7 @@
 from .anchor import AngularAnchor, Anchor
 from .anti_anchor import AntiAnchor
 from .base import Regularizer
+from .drift_anchor import DriftAnchor
 from .registry import REGULARIZERS, build_regularizer, build_regularizers
 from .repulsion import EuclideanRepulsion
 from .separation import AngularSeparation
@@ -11,5 +12,5 @@ from .unitarity import Unitarity
 
 __all__ = [
     "Regularizer", "Unitarity", "Planarity", "AxisAlignedSubspace", "Anchor", "AngularAnchor", "AntiAnchor",
-    "AngularSeparation", "EuclideanRepulsion", "REGULARIZERS", "build_regularizer", "build_regularizers",
+    "DriftAnchor", "AngularSeparation", "EuclideanRepulsion", "REGULARIZERS", "build_regularizer", "build_regularizers",
 ]

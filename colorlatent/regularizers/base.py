@@ -44,15 +44,31 @@ class Regularizer(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.loss(z)
 
-    def term(self, z: torch.Tensor, labels: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+    def attach(self, model: nn.Module) -> None:
+        """Called once by the module that owns this term, with its autoencoder.
+
+        Terms of the batch latents need nothing; a term that runs its own forward pass (the
+        drift anchor encodes its reference colors every step) keeps the model here.
+        """
+
+    def term(self, z: torch.Tensor, labels: dict[str, torch.Tensor] | None = None,
+             weights: torch.Tensor | None = None) -> torch.Tensor:
         """The scalar loss term for a batch.
 
         Unlabelled terms are the plain batch mean. Labelled terms are the affinity-weighted mean
         sum(a_i l_i) / (sum(a_i) + 1e-8) with a_i = clamp(sum_k strength_k label_k,i, 0, 1): with
         hard labels this is the mean over the labelled samples, and exactly 0 (zero gradient, no
         host sync needed to skip it) when the batch has none.
+
+        `weights` ([B], optional) are per-sample weights w_i multiplied into every per-sample
+        loss before that reduction: the unlabelled term becomes (1/B) sum(w_i l_i) (experiment
+        1.6's weighting). A loss that is a scalar for the whole batch is returned as is.
         """
         per_sample = self.loss(z)
+        if weights is not None:
+            if per_sample.ndim == 0:
+                return per_sample
+            per_sample = per_sample * weights
         if self.labels is None:
             return per_sample.mean()
         affinity = self.affinity(labels or {}, batch_size=z.shape[0], like=z)

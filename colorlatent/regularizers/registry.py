@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
+from ..kinds import build_by_kind
 from .anchor import AngularAnchor, Anchor
 from .anti_anchor import AntiAnchor
 from .base import Regularizer
+from .drift_anchor import DriftAnchor
 from .repulsion import EuclideanRepulsion
 from .separation import AngularSeparation
 from .subspace import AxisAlignedSubspace, Planarity
@@ -22,6 +23,7 @@ REGULARIZERS: dict[str, type[Regularizer]] = {
     "anti-anchor": AntiAnchor,
     "separation": AngularSeparation,
     "euclidean-repulsion": EuclideanRepulsion,
+    "drift-anchor": DriftAnchor,
 }
 
 
@@ -31,20 +33,7 @@ def build_regularizer(spec: dict[str, Any] | Regularizer) -> Regularizer:
     Raises:
         ValueError: naming the unknown kind or argument and what is allowed.
     """
-    if isinstance(spec, Regularizer):
-        return spec
-    if not isinstance(spec, dict) or "kind" not in spec:
-        raise ValueError(f"a regularizer config must be a mapping with a 'kind' key; got {spec!r}")
-    kwargs = dict(spec)
-    kind = kwargs.pop("kind")
-    if kind not in REGULARIZERS:
-        raise ValueError(f"unknown regularizer kind {kind!r}; allowed: {sorted(REGULARIZERS)}")
-    cls = REGULARIZERS[kind]
-    allowed = [p for p in inspect.signature(cls).parameters]
-    unknown = sorted(set(kwargs) - set(allowed))
-    if unknown:
-        raise ValueError(f"regularizer kind {kind!r} got unknown argument(s) {unknown}; allowed: {allowed}")
-    return cls(**kwargs)
+    return spec if isinstance(spec, Regularizer) else build_by_kind(spec, REGULARIZERS, "regularizer")
 
 
 def build_regularizers(specs: list[dict[str, Any]]) -> list[Regularizer]:

@@ -26,8 +26,16 @@ class ScheduleCallback(L.Callback):
 
     A typo in a column name must not silently leave a term at its default weight, so at fit
     start every column has to be used: `lr`, a regularizer's name, or a name listed in the
-    `schedule_columns` attribute of the module or of another callback that reads it. Anything
+    `schedule_columns` attribute of the module, the data module or a callback that reads it. Anything
     else is an error, unless it is listed in `ignore_columns`.
+
+    ACTION cells are dispatched at their step, before that step's update and before its values
+    are set: every object among the module, its regularizers, the data module and the
+    callbacks whose `schedule_actions` attribute lists the action gets
+    `on_schedule_action(name, step, pl_module)` (e.g. `DriftAnchor` takes its snapshot on
+    `anchor`). Each action fires exactly once: a resumed run does not fire the actions of the
+    steps it resumes past (the last dispatched step is in the checkpoint). An action nobody
+    handles is an error at fit start, unless it is listed in `ignore_actions`.
 
     Args:
         dopesheet: The schedule: a CSV file path, or a list of row mappings (YAML form), e.g.
@@ -35,10 +43,12 @@ class ScheduleCallback(L.Callback):
             `lr` column.
         ignore_columns: Columns to ignore on purpose (not applied, not logged), e.g. when runs
             with different subsets of regularizers share one dopesheet.
+        ignore_actions: Actions to leave undispatched on purpose, e.g. markers that are only
+            drawn on the timeline figure.
     """
 
     def __init__(self, dopesheet: list[dict[str, str | int | float | None]] | str | Path,
-                 ignore_columns: list[str] | None = None):
+                 ignore_columns: list[str] | None = None, ignore_actions: list[str] | None = None):
         super().__init__()
         self.sheet = Dopesheet.load(dopesheet)
         if "lr" not in self.sheet.props:
@@ -57,6 +67,17 @@ class ScheduleCallback(L.Callback):
         self.timeline = Timeline(self.sheet)
         self.names, self.table = self.timeline.table()
         self._rows: list[dict[str, float]] = [dict(zip(self.names, map(float, row))) for row in self.table]
+        self.ignore_actions = list(ignore_actions or [])
+        keyed = {a for row in self.sheet.rows for a in row.actions}
+        if not set(self.ignore_actions) <= keyed:
+            raise ValueError(f"ignore_actions={self.ignore_actions}: {sorted(set(self.ignore_actions) - keyed)} are "
+                             f"not actions of the dopesheet; its actions are {sorted(keyed)}")
+        self.actions: dict[int, tuple[str, ...]] = {}  # {step: the actions to dispatch there}
+        for row in self.sheet.rows:
+            if dispatched := tuple(a for a in row.actions if a not in self.ignore_actions):
+                self.actions[row.step] = dispatched
+        self._handlers: dict[str, list[Any]] = {}
+        self._fired_through = -1  # the last step whose actions were dispatched
 
     def values_at(self, step: int) -> dict[str, float]:
         """Every scheduled value at `step` (held constant past the end of the sheet)."""
@@ -98,10 +119,35 @@ class ScheduleCallback(L.Callback):
         if trainer.max_steps == -1:
             trainer.fit_loop.epoch_loop.max_steps = len(self.sheet)
         self._check_columns(trainer, pl_module)
+        self._handlers = self._find_handlers(trainer, pl_module)
+        if trainer.ckpt_path is None:  # a new run (this callback may have trained before)
+            self._fired_through = -1
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # The steps before the one a run resumes at were trained with their actions already;
+        # this also covers checkpoints that do not record the last dispatched step.
+        self._fired_through = max(self._fired_through, trainer.global_step - 1)
+
+    def _find_handlers(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, list[Any]]:
+        candidates = [pl_module, *getattr(pl_module, "regularizers", []), trainer.datamodule, *trainer.callbacks]
+        handlers: dict[str, list[Any]] = {}
+        for candidate in candidates:
+            for name in getattr(candidate, "schedule_actions", ()):
+                handlers.setdefault(name, []).append(candidate)
+        for step, names in sorted(self.actions.items()):
+            for name in names:
+                if name not in handlers:
+                    raise ValueError(
+                        f"dopesheet action {name!r} at step {step} is not handled: nothing lists it in its "
+                        f"`schedule_actions`. Handled actions: {sorted(handlers) or 'none'}. Add what handles it "
+                        "(e.g. a `drift-anchor` regularizer for `anchor`), fix or remove the ACTION cell, or list it in "
+                        "the ScheduleCallback's ignore_actions to leave it undispatched on purpose"
+                    )
+        return handlers
 
     def _check_columns(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         regularizers = [reg.name for reg in getattr(pl_module, "regularizers", [])]
-        readers = [pl_module, *trainer.callbacks]
+        readers = [pl_module, trainer.datamodule, *trainer.callbacks]  # the data module's focus reads data-* columns
         others = ["lr", *(c for reader in readers for c in getattr(reader, "schedule_columns", ()))]
         consumers = set(regularizers) | set(others)
         clash = [c for c in self.ignore_columns if c in consumers]
@@ -123,6 +169,11 @@ class ScheduleCallback(L.Callback):
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx: int) -> None:
         step = trainer.global_step
+        if step > self._fired_through and step in self.actions:
+            for name in self.actions[step]:
+                for handler in self._handlers[name]:
+                    handler.on_schedule_action(name, step, pl_module)
+            self._fired_through = step
         values = self.values_at(step)
         lr = values.get("lr")
         if lr is not None:
@@ -139,9 +190,10 @@ class ScheduleCallback(L.Callback):
     def state_dict(self) -> dict[str, Any]:
         # Values derive from the global step, which the checkpoint already holds; the sheet is
         # stored so a resumed run can be checked against the schedule it started with.
-        return {"dopesheet": self.sheet.to_rows()}
+        return {"dopesheet": self.sheet.to_rows(), "actions_fired_through": self._fired_through}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         saved = state_dict.get("dopesheet")
         if saved is not None and saved != self.sheet.to_rows():
             warnings.warn("resuming with a different dopesheet than the checkpoint was trained with", stacklevel=2)
+        self._fired_through = state_dict.get("actions_fired_through", -1)

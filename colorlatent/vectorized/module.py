@@ -86,6 +86,17 @@ class SeedStackModule(L.LightningModule):
             self.log("loss", loss.detach().mean(), prog_bar=True, logger=False, on_step=True, on_epoch=False)
         return loss.sum()
 
+    def record_terms(self, step: int, terms: dict[str, torch.Tensor]) -> None:
+        """Keep per-model values of terms added outside `training_step` (e.g. by `FallbackControl`)
+        for each seed's log, as `train/<name>` at `step`.
+
+        Args:
+            step: The global step they belong to.
+            terms: Name -> [S] values, one per model.
+        """
+        with torch.no_grad():
+            self._train_records.append((step, list(terms), torch.stack([t.detach() for t in terms.values()])))
+
     def _watch_finite(self, step: int, loss: torch.Tensor) -> None:
         if self._first_nonfinite is None:
             self._first_nonfinite = torch.full_like(loss, -1, dtype=torch.long)

@@ -38,6 +38,7 @@ from ..callbacks import LatentSliceCallback, PhaseHistoryCallback, ProjectorCall
 from ..checkpointing import AtomicCheckpointIO
 from ..cli import build_cli, configure_threads
 from ..data.datamodule import ColorDataModule
+from ..fallback import FallbackControl
 from ..interventions.callback import InterventionCallback
 from ..module import AnchoredAutoencoder, NonFiniteLossError
 from ..schedule.callback import ScheduleCallback
@@ -48,6 +49,10 @@ from .terms import stackable
 FIGURE_CALLBACKS = (LatentSliceCallback, PhaseHistoryCallback, ProjectorCallback, TimelineFigureCallback,
                     InterventionCallback)
 """Callbacks that only draw or log per-run diagnostics; a sweep skips them for each seed."""
+
+GRADIENT_CALLBACKS = (FallbackControl,)
+"""Callbacks that add a term's gradient with `add_gradient(module, batch)`, per model on a seed stack;
+the stack's trainer runs them, and `verify_exact` checks them with the regularizers."""
 
 
 class NotVectorizable(ValueError):
@@ -125,7 +130,7 @@ def _split_callbacks(callbacks: Sequence[L.Callback]) -> tuple[list[L.Callback],
     """(callbacks for the stack's trainer, checkpoint callbacks to honour per seed, names skipped)."""
     stack, checkpoints, skipped = [], [], []
     for callback in callbacks:
-        if isinstance(callback, (ScheduleCallback, ProgressBar)):
+        if isinstance(callback, (ScheduleCallback, ProgressBar, *GRADIENT_CALLBACKS)):
             stack.append(callback)
         elif isinstance(callback, ModelCheckpoint):
             if callback.monitor is not None:
@@ -136,8 +141,9 @@ def _split_callbacks(callbacks: Sequence[L.Callback]) -> tuple[list[L.Callback],
             skipped.append(type(callback).__name__)
         elif not isinstance(callback, (ModelSummary, SaveConfigCallback)):  # the stack's trainer makes its own
             raise NotVectorizable(f"callback {type(callback).__name__} may change how each seed trains; a seed "
-                                  f"stack runs only {ScheduleCallback.__name__}, progress bars, ModelCheckpoint "
-                                  f"and the figure callbacks {[c.__name__ for c in FIGURE_CALLBACKS]}")
+                                  f"stack runs only {ScheduleCallback.__name__}, progress bars, ModelCheckpoint, "
+                                  f"{[c.__name__ for c in GRADIENT_CALLBACKS]} and the figure callbacks "
+                                  f"{[c.__name__ for c in FIGURE_CALLBACKS]}")
     return stack, checkpoints, skipped
 
 
@@ -156,9 +162,13 @@ def check_vectorizable(model: L.LightningModule, datamodule: L.LightningDataModu
         raise NotVectorizable(f"model {type(model).__name__}: a seed stack trains AnchoredAutoencoder only")
     if type(datamodule) is not ColorDataModule:
         raise NotVectorizable(f"data module {type(datamodule).__name__}: a seed stack samples as ColorDataModule only")
+    if datamodule.has_curriculum:
+        raise NotVectorizable("data.phases / data.focus / data.sample_weights: a seed stack samples one fixed data set")
     unsupported = [reg.name for reg in model.regularizers if not stackable(reg)]
     if unsupported:
         raise NotVectorizable(f"regularizers {unsupported} have no stacked form")
+    if getattr(model, "recon_name", None) is not None:
+        raise NotVectorizable(f"model.recon_name={model.recon_name!r}: a seed stack weights reconstruction by 1 only")
     _check_trainer(trainer)
     return _split_callbacks(trainer.callbacks)[2]
 
@@ -219,7 +229,8 @@ def train_seeds(config: Path, seeds: Sequence[int], run_dirs: Sequence[Path], ov
         models.append(AnchoredAutoencoder(**hparams))
         rng_after_init.append(torch.get_rng_state())
 
-    verify_exact(models, cli.datamodule, seeds)
+    verify_exact(models, cli.datamodule, seeds,
+                 [cb for cb in stack_callbacks if isinstance(cb, GRADIENT_CALLBACKS)])
     loggers = [_seed_logger(resolved, run_dir) for run_dir in run_dirs]
     stack = SeedStackModule(models)
     data = SeedStackDataModule.from_datamodule(cli.datamodule, seeds)
@@ -272,14 +283,18 @@ def train_seeds(config: Path, seeds: Sequence[int], run_dirs: Sequence[Path], ov
 
 
 def verify_exact(models: Sequence[AnchoredAutoencoder], datamodule: ColorDataModule, seeds: Sequence[int],
-                 steps: int = 2) -> None:
+                 gradient_callbacks: Sequence[L.Callback] = (), steps: int = 2) -> None:
     """Check on this configuration that a stack reproduces single runs to the bit.
 
     The stack trains `steps` steps (every regularizer on, at each batch size the epochs use),
-    and so do its first, middle and last model alone; their weights are compared.
+    and so do its first, middle and last model alone; their gradients and weights are
+    compared after every step. (Weights alone would miss a gradient that differs in its last
+    bits: Adam's first steps move each weight by about the learning rate whatever the
+    gradient's size, but the difference stays in its moments and grows over a long run.)
     The stacked products choose exact forms by themselves (see `ops`), but elementwise kernels
     and reductions round by position in some shapes; this catches any such case before a
-    sweep trusts the stack. The models passed in are not changed.
+    sweep trusts the stack. `gradient_callbacks` (see `GRADIENT_CALLBACKS`) add their gradients
+    after each backward pass, as in training. The models passed in are not changed.
 
     Raises:
         NotVectorizable: Naming the batch size and what differed.
@@ -305,10 +320,16 @@ def verify_exact(models: Sequence[AnchoredAutoencoder], datamodule: ColorDataMod
                 loss = module.training_step(batch, 0)
                 optimizer.zero_grad()
                 loss.backward()
+                for callback in gradient_callbacks:
+                    callback.add_gradient(module, batch)
                 optimizer.step()
+            grads = {k: p.grad for k, p in stack.model.named_parameters()}
             stacked = stack.model.state_dict()
             for row, single in zip(checked, singles):
-                different = [k for k, v in single.model.state_dict().items() if not torch.equal(stacked[k][row], v)]
+                different = [f"{k} (gradient)" for k, p in single.model.named_parameters()
+                             if (p.grad is None) != (grads[k] is None)
+                             or (p.grad is not None and not torch.equal(grads[k][row], p.grad))]
+                different += [k for k, v in single.model.state_dict().items() if not torch.equal(stacked[k][row], v)]
                 if different:
                     raise NotVectorizable(
                         f"at batch size {size}, a stack does not reproduce the single runs to the bit (weights "

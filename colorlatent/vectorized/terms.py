@@ -1,7 +1,13 @@
 """Regularizer terms for S stacked models: one value per model, equal to the single-model term.
 
 Per-sample regularizers (a loss for each latent on its own) run their own `loss` unchanged on
-the S x B latents flattened into one batch. Angular separation couples the samples of a batch
+the [S, B, k] latents (their ops act on the last dim), or, for the axis-aligned subspace, whose
+`loss` indexes a 2-D batch, the same ops with the index on the last dim. Not on the latents
+flattened to [S*B, k]: each such view would collect its term's gradient before it reaches the
+latent, while a single model adds every op's gradient to the latent's in turn; with two
+per-sample terms (anti-anchor and anti-subspace) the sums then group differently and the last
+bits of the encoder's gradient differ, which a 1,501-step run grows into another model.
+Angular separation couples the samples of a batch
 through their cosine matrix, so it has a stacked form here, op for op the same as
 `AngularSeparation.loss` but with the batched Gram product of `ops`. (`torch.func.vmap` would
 do neither exactly: its backward of `u @ u.T` sums in another order, `isclose` has no batching
@@ -59,9 +65,20 @@ def stacked_term(reg: Regularizer, latent: Tensor, labels: Mapping[str, Tensor])
                          f"{[cls.__name__ for cls in STACKABLE]}")
     if isinstance(reg, AngularSeparation):
         per_sample = _separation_loss(reg, latent)
+    elif isinstance(reg, AxisAlignedSubspace):
+        per_sample = _subspace_loss(reg, latent)
     else:
-        per_sample = reg.loss(latent.reshape(-1, latent.shape[-1])).reshape(latent.shape[:-1])
+        per_sample = reg.loss(latent)
     return _reduce(reg, per_sample, latent, labels)
+
+
+def _subspace_loss(reg: AxisAlignedSubspace, z: Tensor) -> Tensor:
+    """`AxisAlignedSubspace.loss` on [S, B, k] -> [S, B] (it indexes dim 1 of a 2-D batch)."""
+    penalized = reg._penalized(z.shape[-1])
+    if not penalized:
+        return z.new_zeros(z.shape[:-1])
+    squares = z[..., penalized] ** 2
+    return squares.sum(dim=-1) if reg.reduction == "sum" else squares.mean(dim=-1)
 
 
 def _separation_loss(reg: AngularSeparation, z: Tensor) -> Tensor:

@@ -83,3 +83,9 @@ def test_blitting_gives_the_same_pixels_as_a_full_draw():
     # identical up to antialiasing where points overlap the dashed axes (measured: 0.07 % of pixels)
     assert (fast != full).any(axis=2).mean() < 0.001
     assert (fast != first).any(axis=2).mean() > 0.0012  # while the moved points change 0.18 %
+
+
+def test_long_phase_names_are_cut_to_fit_above_a_thumbnail():
+    assert Capture(200, np.zeros((1, 2)), "Primary, secondary, tertiary").label() == "step 200\nPrimary, second…"
+    assert Capture(0, np.zeros((1, 2)), "Bright hues only").label() == "step 0\nBright hues only"  # 16 chars fit
+    assert Capture(5, np.zeros((1, 2))).label() == "step 5"
