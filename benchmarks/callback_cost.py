@@ -5,7 +5,8 @@ Arms, each run in a fresh process, in alternating order, medians over the repeat
 - none:     experiments/configs/ex_1_7.yaml without its figure callbacks (latent slices, phase
             history, timeline, projector); the schedule, checkpoint and progress bar stay;
 - figures:  the config as shipped (the phase history at its default capture frequency);
-- every200: as shipped, but capturing every 200 steps as the notebook did (`--arms none,every200`).
+- every200: as shipped, but capturing every 200 steps as the notebook did (`--arms none,every200`);
+- captures-N: as shipped, but N evenly spaced phase-history captures (e.g. `captures-21`).
 
 Measured per run: `fit s`, the wall time of `trainer.fit` (every step, the validations, and the
 end of training, where the final figures and the GIF are finished), the same as the experiment
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -46,9 +48,11 @@ def config_for(arm: str, directory: Path) -> Path:
     callbacks = config["trainer"]["callbacks"]
     if arm == "none":
         config["trainer"]["callbacks"] = [c for c in callbacks if c["class_path"].split(".")[-1] not in FIGURE_CALLBACKS]
-    elif arm == "every200":
+    elif arm == "every200" or arm.startswith("captures-"):
         history = next(c for c in callbacks if c["class_path"].endswith("PhaseHistoryCallback"))
-        history["init_args"] = {**history.get("init_args", {}), "every_n_steps": 200}
+        spacing = {"every_n_steps": 200} if arm == "every200" else {"captures": int(arm.split("-")[1]),
+                                                                     "every_n_steps": None}
+        history["init_args"] = {**history.get("init_args", {}), **spacing}
     path = directory / f"ex_1_7_{arm}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
@@ -82,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="seed of every run")
     parser.add_argument("--arms", default="none,figures", help=f"comma-separated arms, the first is the baseline "
                         f"(from {', '.join(ARMS)})")
-    parser.add_argument("--measure", choices=ARMS, help=argparse.SUPPRESS)  # internal: one run, JSON to stdout
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: one run of this arm, JSON to stdout
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(args.measure, args.steps, args.seed)))
@@ -91,9 +95,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load average "
           f"{os.getloadavg()[0]:.1f} at the start", flush=True)
     arms = args.arms.split(",")
-    unknown = [arm for arm in arms if arm not in ARMS]
+    unknown = [arm for arm in arms if arm not in ARMS and not re.fullmatch(r"captures-[1-9][0-9]*", arm)]
     if unknown or len(arms) < 2:
-        parser.error(f"--arms {args.arms!r}: give two or more of {list(ARMS)}")
+        parser.error(f"--arms {args.arms!r}: give two or more of {list(ARMS)} or captures-N")
     results: dict[str, list[dict]] = {arm: [] for arm in arms}
     for repeat in range(args.repeats):
         order = arms if repeat % 2 == 0 else arms[::-1]  # alternate, so drifting load hits every arm alike

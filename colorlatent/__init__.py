@@ -3,7 +3,8 @@
 __version__ = "0.1.0"
 
 from .callbacks import (
-    LatentSliceCallback, PhaseHistoryCallback, ProjectorCallback, ReactiveTransition, TimelineFigureCallback,
+    LatentDisplacementCallback, LatentSliceCallback, PhaseHistoryCallback, ProjectorCallback, ReactiveTransition,
+    TimelineFigureCallback,
 )
 from .data.datamodule import ColorDataModule
 from .interventions import AxisAlignedSuppression, Repulsion, Suppression, intervene, patch
@@ -16,8 +17,8 @@ from .surgery import ablate, prune
 
 __all__ = [
     "AnchoredAutoencoder", "AxisAlignedSuppression", "BottleneckAutoencoder", "ColorDataModule",
-    "InterventionCallback", "LatentSliceCallback", "PhaseHistoryCallback", "PhaseProgressBar",
-    "ProjectorCallback", "ReactiveTransition", "Repulsion", "ScheduleCallback", "Suppression",
+    "InterventionCallback", "LatentDisplacementCallback", "LatentSliceCallback", "PhaseHistoryCallback",
+    "PhaseProgressBar", "ProjectorCallback", "ReactiveTransition", "Repulsion", "ScheduleCallback", "Suppression",
     "TimelineFigureCallback", "__version__",
     "ablate", "intervene", "patch", "prune",
 ]

@@ -5,6 +5,7 @@ callback here skips the sanity check, acts on rank zero only and logs to TensorB
 """
 
 from .common import encode_in_eval
+from .displacement import LatentDisplacementCallback
 from .latent_slices import LatentSliceCallback
 from .phase_history import PhaseHistoryCallback
 from .projector import ProjectorCallback
@@ -12,6 +13,6 @@ from .reactive import ReactiveTransition
 from .timeline import TimelineFigureCallback
 
 __all__ = [
-    "LatentSliceCallback", "PhaseHistoryCallback", "ProjectorCallback", "ReactiveTransition",
+    "LatentDisplacementCallback", "LatentSliceCallback", "PhaseHistoryCallback", "ProjectorCallback", "ReactiveTransition",
     "TimelineFigureCallback", "encode_in_eval",
 ]

@@ -20,13 +20,17 @@ from .common import encode_in_eval, encode_png, find_schedule, log_png, palette_
 from .drawing import DrawingCallback
 
 Moments = Literal["auto", "phases", "even", "both"]
+# Evenly spaced captures by default, counting the final one. Every capture draws and logs the
+# whole figure; 11 (every 1,000 steps of ex 1.7) cost 2-4 % of its training time on the 2-vCPU VM,
+# 51 (the notebook's every 200 steps) about 10 % (benchmarks/callback_cost.py).
+DEFAULT_CAPTURES = 11
 # Extra room, as a fraction, that a growing view of the per-capture figure leaves the points.
 VIEW_HEADROOM = 0.15
 MOMENTS = ("auto", "phases", "even", "both")
 
 
-def capture_steps(total: int, at: Moments = "auto", captures: int = 51, every_n_steps: int | None = None,
-                  phase_starts: list[int] = ()) -> list[int]:
+def capture_steps(total: int, at: Moments = "auto", captures: int = DEFAULT_CAPTURES,
+                  every_n_steps: int | None = None, phase_starts: list[int] = ()) -> list[int]:
     """Steps (0 ... total - 1) at which to capture latents during a run of `total` steps.
 
     The state after the last step is always captured too, at the end of training, so it is not
@@ -197,7 +201,7 @@ class PhaseHistoryCallback(DrawingCallback):
         dpi: Resolution of the figures (the PNG files and TensorBoard's images).
     """
 
-    def __init__(self, colors: str | None = None, at: Moments = "auto", captures: int = 51,
+    def __init__(self, colors: str | None = None, at: Moments = "auto", captures: int = DEFAULT_CAPTURES,
                  every_n_steps: int | None = None, slices: list[tuple[int, int]] | None = None,
                  thumbnails: int = 10, thumbnail_slice: tuple[int, int] | None = None,
                  animation: str | None = "latent-evolution.gif", fps: float = 8.0,
