@@ -60,7 +60,7 @@ def config_for(arm: str, directory: Path) -> Path:
 
 def measure(arm: str, steps: int, seed: int) -> dict:
     """Train ex 1.7 for `arm` in this process; return the timings."""
-    from colorlatent.experiment import train
+    from colorlatent.experiment import figures, train
 
     with tempfile.TemporaryDirectory() as tmp:
         overrides = [f"--trainer.max_steps={steps}", f"--trainer.val_check_interval={max(1, min(1000, steps // 10))}"]
@@ -70,7 +70,7 @@ def measure(arm: str, steps: int, seed: int) -> dict:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {"arm": arm, "steps": run.steps, "fit_s": run.train_seconds, "cpu_s": cpu,
                 "worker_cpu_s": children.ru_utime + children.ru_stime,
-                "files": sorted(p.name for p in run.run_dir.glob("*.png")) + sorted(p.name for p in run.run_dir.glob("*.gif"))}
+                "files": figures(run) + sorted(p.name for p in run.run_dir.glob("*.gif"))}
 
 
 def run_in_fresh_process(arm: str, steps: int, seed: int) -> dict:

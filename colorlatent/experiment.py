@@ -26,6 +26,7 @@ import os
 import runpy
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+import numpy as np
 import torch
 import yaml
 
@@ -44,6 +46,7 @@ from .data import make_dataset
 from .data.datamodule import ColorDataModule
 from .metrics import norm_deviation
 from .module import AnchoredAutoencoder
+from .schedule.scaling import compressed_config
 from .vectorized.sweep import NotVectorizable, StackedSweep, TrainRequest
 
 
@@ -93,6 +96,12 @@ def parse_args(doc: str | None, argv: list[str] | None = None,
         sweep(script, args.seeds, args.out, passthrough, finish_sweep, stack=not args.no_stack)
         raise SystemExit(0)
     return args
+
+
+def fast_config(config: Path, factor: float) -> Path:
+    """`config` with its dopesheet's steps scaled by `factor`, for a `--fast` smoke run
+    (written to `<tmp>/colorlatent/<config stem>_fast.yaml`, see `compressed_config`)."""
+    return compressed_config(config, factor, Path(tempfile.gettempdir()) / "colorlatent" / f"{config.stem}_fast.yaml")
 
 
 def _resume_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str] | None) -> None:
@@ -296,21 +305,45 @@ def figures(run: Run) -> list[str]:
     return sorted(p.name for p in run.run_dir.glob("*.png"))
 
 
+def logged_scalars(run_dir: Path, *tags: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(steps, values) of each scalar `tag` in the run's TensorBoard events, read in one pass;
+    empty arrays for a tag never logged."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
+    events.Reload()
+    logged = set(events.Tags()["scalars"])
+    out = {}
+    for tag in tags:
+        points = events.Scalars(tag) if tag in logged else []
+        out[tag] = np.array([p.step for p in points], dtype=int), np.array([p.value for p in points], dtype=float)
+    return out
+
+
 # -- multi-seed sweeps ---------------------------------------------------------------------------
+def parse_int_list(text: str, low: int = 0, high: int | None = None) -> list[int]:
+    """Integers from `0-59`, `0,3,7` or a mix (`0-3,10`): sorted, without duplicates.
+
+    Raises:
+        ValueError: A part is not an integer or a range `A-B` with low <= A <= B (<= high).
+    """
+    chosen: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        start, stop = int(first), int(last) if last else int(first)
+        if not low <= start <= stop or (high is not None and stop > high):
+            raise ValueError(f"{part!r} is out of range")
+        chosen.update(range(start, stop + 1))
+    return sorted(chosen)
+
+
 def parse_seeds(text: str) -> list[int]:
     """Seeds from `0-59`, `0,3,7` or a mix (`0-3,10`): sorted, without duplicates."""
-    seeds: set[int] = set()
     try:
-        for part in text.split(","):
-            first, _, last = part.strip().partition("-")
-            low, high = int(first), int(last) if last else int(first)
-            if low < 0 or high < low:
-                raise ValueError
-            seeds.update(range(low, high + 1))
+        return parse_int_list(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--seeds {text!r}: give non-negative seeds as a range 'A-B' (A <= B), a list 'A,B,C', or both") from None
-    return sorted(seeds)
 
 
 def _without_options(argv: list[str], options: tuple[str, ...]) -> list[str]:

@@ -127,6 +127,11 @@ class FallbackControl(L.Callback):
         """The scheduled `fallback` value when the dopesheet has that column, else `weight`."""
         return float(getattr(pl_module, "term_weights", {}).get("fallback", self.weight))
 
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        # Moved once: a per-step copy from host memory would sync the device every step.
+        device = pl_module.device
+        self.direction, self.points, self.target = (t.to(device) for t in (self.direction, self.points, self.target))
+
     def on_train_batch_start(self, trainer: L.Trainer, pl_module: L.LightningModule, batch, batch_idx: int) -> None:
         self._batch = batch if self.mirror else None
 

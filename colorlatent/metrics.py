@@ -12,7 +12,6 @@ import math
 import torch
 
 
-
 def _check_latents(z: torch.Tensor, plane: tuple[int, int] | None = None) -> None:
     if z.ndim != 2:
         raise ValueError(f"latents must have shape [N, latent_dim]; got {list(z.shape)}")

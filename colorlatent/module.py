@@ -89,8 +89,9 @@ class AnchoredAutoencoder(L.LightningModule):
         sigmoid: End the decoder with a sigmoid (otherwise outputs are clamped in eval mode).
         regularizers: Loss terms, each a mapping `{kind, name, ...}`. Kinds: `unitarity`,
             `planarity`, `subspace` (dims, invert, reduction), `anchor` (point; Euclidean pin),
-            `angular-anchor` (point), `separation` (power, shift, dims; angular repulsion),
-            `euclidean-repulsion` (dims), `drift-anchor` (colors, action; holds reference colors
+            `angular-anchor` (point), `anti-anchor` (point, hemi; pushes away from a direction),
+            `separation` (power, shift, dims; angular repulsion), `euclidean-repulsion` (dims),
+            `drift-anchor` (colors, action; holds reference colors
             where the dopesheet action found them). Every kind takes `name` and `layer`
             (`bottleneck` or `encoder`); all but `drift-anchor` take `labels` ({label: strength}
             selecting the samples; omit for all samples).

@@ -8,6 +8,7 @@ import lightning as L
 from lightning.pytorch.callbacks import TQDMProgressBar
 from lightning.pytorch.callbacks.progress.tqdm_progress import convert_inf
 
+from .callbacks.common import find_schedule
 from .schedule.callback import ScheduleCallback
 
 
@@ -35,7 +36,7 @@ class PhaseProgressBar(TQDMProgressBar):
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)
-        self._schedule = next((cb for cb in trainer.callbacks if isinstance(cb, ScheduleCallback)), None)
+        self._schedule = find_schedule(trainer)
         total = trainer.max_steps if trainer.max_steps > 0 else trainer.estimated_stepping_batches
         bar = self.train_progress_bar
         bar.leave = self._leave

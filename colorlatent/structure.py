@@ -95,29 +95,25 @@ class AnchorAlignment(_MeanOfSamples):
         self._add(metrics.anchor_cos(z, self.direction), len(z))
 
 
-class PlanarityResidual(Metric):
+class PlanarityResidual(_MeanOfSamples):
     """RMS distance of the latents seen from the hue plane (`metrics.planarity_rms`).
 
     Args:
         plane: The two latent dims of the hue plane.
     """
 
-    full_state_update = False
     higher_is_better = False
 
     def __init__(self, plane: tuple[int, int] = (0, 1), **kwargs):
         super().__init__(**kwargs)
         self.plane = tuple(plane)
-        self.add_state("squares", default=torch.tensor(0.0, dtype=torch.float64), dist_reduce_fx="sum")
-        self.add_state("count", default=torch.tensor(0, dtype=torch.long), dist_reduce_fx="sum")
 
     def update(self, z: Tensor) -> None:
-        # rms^2 * n is the batch's sum of squared off-plane distances, so batches add up exactly
-        self.squares += metrics.planarity_rms(z.detach(), self.plane).double() ** 2 * len(z)
-        self.count += len(z)
+        # the mean of squares (rms^2) is what accumulates: batches add up exactly
+        self._add(metrics.planarity_rms(z.detach(), self.plane).double() ** 2, len(z))
 
     def compute(self) -> Tensor:
-        return (self.squares / self.count).sqrt().float()
+        return (self.total / self.count).sqrt().float()
 
 
 class HueOrder(Metric):

@@ -15,7 +15,7 @@ return a deep copy and never touch the model they were given.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import torch
@@ -57,6 +57,16 @@ def _producer_consumer(ae: BottleneckAutoencoder) -> tuple[nn.Linear, nn.Linear]
     return ae.encoder[-1], ae.decoder[0]
 
 
+def _edited(model: M, dims: Iterable[int], edit: Callable[[nn.Linear, nn.Linear, list[int]], None]) -> M:
+    """A deep copy of `model` with `edit(producer, consumer, dims)` applied to it without grad,
+    after checking `dims`; shapes are unchanged."""
+    dims = _check_dims(dims, _autoencoder(model).latent_dim)
+    new = copy.deepcopy(model)
+    with torch.no_grad():
+        edit(*_producer_consumer(_autoencoder(new)), dims)
+    return new
+
+
 def ablate(model: M, dims: Iterable[int]) -> M:
     """A copy of `model` with latent `dims` zeroed: producer rows and biases, consumer columns.
 
@@ -69,14 +79,12 @@ def ablate(model: M, dims: Iterable[int]) -> M:
     Raises:
         ValueError: If `dims` is empty, repeats a dim or names one outside 0..latent_dim-1.
     """
-    dims = _check_dims(dims, _autoencoder(model).latent_dim)
-    new = copy.deepcopy(model)
-    producer, consumer = _producer_consumer(_autoencoder(new))
-    with torch.no_grad():
+    def zero(producer: nn.Linear, consumer: nn.Linear, dims: list[int]) -> None:
         producer.weight[dims, :] = 0.0
         producer.bias[dims] = 0.0
         consumer.weight[:, dims] = 0.0
-    return new
+
+    return _edited(model, dims, zero)
 
 
 def prune(model: M, dims: Iterable[int]) -> M:
@@ -132,10 +140,8 @@ def redirect(model: M, dims: Iterable[int]) -> M:
     Raises:
         ValueError: If `dims` is empty, repeats a dim or names one outside 0..latent_dim-1.
     """
-    dims = _check_dims(dims, _autoencoder(model).latent_dim)
-    new = copy.deepcopy(model)
-    producer, _ = _producer_consumer(_autoencoder(new))
-    with torch.no_grad():
+    def mirror(producer: nn.Linear, consumer: nn.Linear, dims: list[int]) -> None:
         producer.weight[dims, :] *= -1.0
         producer.bias[dims] *= -1.0
-    return new
+
+    return _edited(model, dims, mirror)

@@ -27,7 +27,6 @@ Same training through the CLI:
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import torch
@@ -35,15 +34,13 @@ import torch
 from colorlatent import PhaseHistoryCallback
 from colorlatent.color import rgb_to_hsv
 from colorlatent.data import make_dataset
-from colorlatent.experiment import evaluate, figures, parse_args, report, train, write_results
+from colorlatent.experiment import evaluate, fast_config, figures, parse_args, report, train, write_results
 from colorlatent.metrics import hue_order
-from colorlatent.schedule.scaling import compressed_config
 
 CONFIG = Path(__file__).parent / "configs" / "ex_1_3.yaml"
 # The smoke run plays the whole dopesheet 100 times faster: phases at 0, 20, 40, 70, 90, end 120.
 FAST_FACTOR = 0.01
 FAST = ["--trainer.max_steps=120", "--trainer.val_check_interval=40", "--trainer.log_every_n_steps=10"]
-FAST_CONFIG = Path(tempfile.gettempdir()) / "colorlatent" / "ex_1_3_fast.yaml"
 PROBE = "ring-360-v10"  # the last phase's data: every hue at every value
 
 
@@ -109,7 +106,7 @@ def cone_metrics(rgb: torch.Tensor, z: torch.Tensor) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv)
-    config = compressed_config(CONFIG, FAST_FACTOR, FAST_CONFIG) if args.fast else CONFIG
+    config = fast_config(CONFIG, FAST_FACTOR) if args.fast else CONFIG
     run = train(config, seed=args.seed, out=args.out, resume=args.resume, overrides=FAST if args.fast else [])
     metrics = evaluate(run, probe=PROBE)
     model = run.model

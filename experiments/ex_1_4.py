@@ -28,10 +28,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from colorlatent.callbacks import ReactiveTransition
-from colorlatent.experiment import evaluate, figures, parse_args, report, train, write_results
+from colorlatent.experiment import evaluate, figures, logged_scalars, parse_args, report, train, write_results
 from colorlatent.plots.transitions import plot_easings, plot_reactive_run, plot_retargeting
 from colorlatent.schedule import DynamicProp, ScheduleCallback, Timeline
 from colorlatent.schedule.easing import INTERPOLATORS
@@ -79,16 +78,6 @@ def retarget(interpolator: str, steps: int = 200) -> tuple[np.ndarray, np.ndarra
     return np.array(values), np.array(velocities), max(jumps)
 
 
-def scalars(run_dir: Path, tag: str) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, values) of a scalar in the run's TensorBoard events."""
-    events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
-    events.Reload()
-    if tag not in events.Tags()["scalars"]:
-        return np.array([]), np.array([])
-    points = events.Scalars(tag)
-    return np.array([p.step for p in points]), np.array([p.value for p in points])
-
-
 def save(figure_fn, run_dir: Path, name: str, *args) -> None:
     for dark in (False, True):
         figure = figure_fn(*args, dark=dark)
@@ -121,8 +110,8 @@ def main(argv: list[str] | None = None) -> None:
     column = schedule.names.index(reactive.value)
     planned = Timeline(schedule.sheet).table()[1][: run.steps, column]
     played = schedule.table[: run.steps, column]
-    monitor = scalars(run.run_dir, reactive.monitor)
-    effect = scalars(run.run_dir, "val/norm_deviation")
+    logged = logged_scalars(run.run_dir, reactive.monitor, "val/norm_deviation")
+    monitor, effect = logged[reactive.monitor], logged["val/norm_deviation"]
     fired = reactive.fired_at
     metrics.update({
         "reactive_fired_at": fired,

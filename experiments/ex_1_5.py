@@ -29,7 +29,6 @@ Same training through the CLI:
 from __future__ import annotations
 
 import math
-import tempfile
 from pathlib import Path
 
 import torch
@@ -38,16 +37,14 @@ from colorlatent import PhaseHistoryCallback
 from colorlatent.callbacks.common import find_schedule
 from colorlatent.color import HUES, named_colors, rgb_to_hsv
 from colorlatent.data import make_dataset
-from colorlatent.experiment import evaluate, figures, parse_args, report, train, write_results
+from colorlatent.experiment import evaluate, fast_config, figures, parse_args, report, train, write_results
 from colorlatent.metrics import hue_order
 from colorlatent.regularizers import DriftAnchor
-from colorlatent.schedule.scaling import compressed_config
 
 CONFIG = Path(__file__).parent / "configs" / "ex_1_5.yaml"
 # The smoke run plays the whole dopesheet 100 times faster (phases at 30 and 100, the anchor at 30).
 FAST_FACTOR = 0.01
 FAST = ["--trainer.max_steps=201", "--trainer.val_check_interval=100", "--trainer.log_every_n_steps=10"]
-FAST_CONFIG = Path(tempfile.gettempdir()) / "colorlatent" / "ex_1_5_fast.yaml"
 PROBE = "rgb-10"
 
 
@@ -92,7 +89,7 @@ def history_metrics(run, anchor: DriftAnchor) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(__doc__, argv)
-    config = compressed_config(CONFIG, FAST_FACTOR, FAST_CONFIG) if args.fast else CONFIG
+    config = fast_config(CONFIG, FAST_FACTOR) if args.fast else CONFIG
     run = train(config, seed=args.seed, out=args.out, resume=args.resume, overrides=FAST if args.fast else [])
     metrics = evaluate(run, probe=PROBE)
     (anchor,) = [reg for reg in run.model.regularizers if isinstance(reg, DriftAnchor)]

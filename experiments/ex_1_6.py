@@ -39,21 +39,28 @@ from __future__ import annotations
 import json
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from colorlatent import PhaseHistoryCallback
 from colorlatent.callbacks.common import find_schedule
 from colorlatent.callbacks.displacement import LatentDisplacementCallback
 from colorlatent.data import make_dataset
-from colorlatent.experiment import Run, evaluate, figures, next_free_dir, parse_args, train, write_results
+from colorlatent.experiment import (
+    Run,
+    evaluate,
+    fast_config,
+    figures,
+    logged_scalars,
+    next_free_dir,
+    parse_args,
+    train,
+    write_results,
+)
 from colorlatent.plots.run_comparison import plot_run_comparison
 from colorlatent.regularizers import DriftAnchor
-from colorlatent.schedule.scaling import compressed_config
 
 CONFIGS = Path(__file__).parent / "configs"
 VARIANTS = ("smooth", "stepped")
@@ -67,19 +74,7 @@ BULGE_WINDOW = 1500  # steps after a new phase's start searched for the reconstr
 
 def config_of(variant: str, fast: bool) -> Path:
     config = CONFIGS / f"ex_1_6_{variant}.yaml"
-    if not fast:
-        return config
-    return compressed_config(config, FAST_FACTOR, Path(tempfile.gettempdir()) / "colorlatent" / f"{config.stem}_fast.yaml")
-
-
-def scalars(run_dir: Path, tag: str) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, values) of a scalar logged to the run's TensorBoard events."""
-    events = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})
-    events.Reload()
-    if tag not in events.Tags()["scalars"]:
-        return np.zeros(0, dtype=int), np.zeros(0)
-    points = events.Scalars(tag)
-    return np.array([p.step for p in points]), np.array([p.value for p in points])
+    return fast_config(config, FAST_FACTOR) if fast else config
 
 
 def loss_spike(steps: np.ndarray, loss: np.ndarray, starts: list[int]) -> float:
@@ -120,11 +115,12 @@ def variant_metrics(run: Run) -> tuple[dict[str, float], dict[int, np.ndarray]]:
     metrics["displacement_mean"] = float(moves.mean())
     metrics["displacement_max"] = float(moves.max())
     metrics["displacement_max_step"] = int(steps[moves.argmax()])
-    loss_steps, loss = scalars(run.run_dir, "train/loss")
+    logged = logged_scalars(run.run_dir, "train/loss", "train/recon")
+    loss_steps, loss = logged["train/loss"]
     metrics["final_loss"] = float(loss[loss_steps >= loss_steps.max() - 500].mean())
     # On the reconstruction term: the total jumps with the repulsion's constant offset (1e6/B,
     # m1-spec §3.4) whenever that term's weight moves off 0, which is no sign of disruption.
-    recon_steps, recon = scalars(run.run_dir, "train/recon")
+    recon_steps, recon = logged["train/recon"]
     metrics["recon_spike_max"] = loss_spike(recon_steps, recon, [p.start for p in schedule.sheet.phases[1:]])
     first_starts = {}
     for phase in schedule.sheet.phases[1:]:
@@ -151,8 +147,9 @@ def comparison_figure(runs: dict[str, Run], out: Path) -> Path:
     starts = {}
     for name, run in runs.items():
         tags = ("train/loss", "train/recon")
+        logged = logged_scalars(run.run_dir, *tags)
         for panel, tag in zip(panels, tags):
-            panels[panel][name] = scalars(run.run_dir, tag)
+            panels[panel][name] = logged[tag]
         (displacement,) = [cb for cb in run.trainer.callbacks if isinstance(cb, LatentDisplacementCallback)]
         panels["latent displacement per 10 steps (RGB 8³ grid, mean distance)"][name] = (
             [s for s, _ in displacement.history], [d for _, d in displacement.history])

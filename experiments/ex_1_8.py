@@ -45,6 +45,7 @@ from colorlatent.experiment import (
     figures,
     next_free_dir,
     parse_args,
+    parse_int_list,
     report,
     run_parallel,
     train,
@@ -88,19 +89,12 @@ def short(combination: tuple[str, ...]) -> str:
 
 def parse_combinations(text: str) -> list[int]:
     """Combination numbers (1-31, m1-spec §6.8 order) from `1,31`, `26-31` or a mix."""
-    chosen: set[int] = set()
     try:
-        for part in text.split(","):
-            first, _, last = part.strip().partition("-")
-            low, high = int(first), int(last) if last else int(first)
-            if not 1 <= low <= high <= len(COMBINATIONS):
-                raise ValueError
-            chosen.update(range(low, high + 1))
+        return parse_int_list(text, low=1, high=len(COMBINATIONS))
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--combinations {text!r}: give numbers in 1-{len(COMBINATIONS)} as a list 'A,B', a range 'A-B' (A <= B) "
             "or both") from None
-    return sorted(chosen)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

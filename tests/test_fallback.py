@@ -7,15 +7,22 @@ from colorlatent import AnchoredAutoencoder
 from colorlatent.fallback import FallbackControl
 
 
-def test_term_value_and_it_reaches_only_the_decoder():
-    torch.manual_seed(0)
+def _constant_decoder_module():
+    """A 2-dim module whose decoder outputs (1, 0.5, 0) for every latent: decoder(z) =
+    W2 gelu(W1 z + b1) + b2 with W1 = 0, b1 = 0, W2 = 0, b2 = (1, 0.5, 0)."""
     module = AnchoredAutoencoder(latent_dim=2, hidden=2, depth=1, normalize=True, sigmoid=False)
     decoder = module.model.decoder
-    with torch.no_grad():  # decoder(z) = W2 gelu(W1 z + b1) + b2 with W1 = 0: output = W2 gelu(b1) + b2
+    with torch.no_grad():
         decoder[0].weight.zero_()
         decoder[0].bias.fill_(0.0)
         decoder[2].weight.zero_()
         decoder[2].bias.copy_(torch.tensor([1.0, 0.5, 0.0]))
+    return module, decoder
+
+
+def test_term_value_and_it_reaches_only_the_decoder():
+    torch.manual_seed(0)
+    module, decoder = _constant_decoder_module()
     control = FallbackControl(direction=[-2.0, 0.0], target=[0.5, 0.5, 0.5], weight=2.0)
     # hand-computed: ((1 - .5)^2 + 0 + (0 - .5)^2) / 3
     assert float(control.loss(module).detach()) == pytest.approx(0.5 / 3)
@@ -46,13 +53,7 @@ def test_a_fallback_column_of_the_dopesheet_sets_the_weight(tmp_path):
 
     # Unit: the scheduled value replaces `weight` (here 2.0 instead of 0.5, so the b2 gradient of
     # the hand-computed case above doubles); without the column `weight` holds.
-    module = AnchoredAutoencoder(latent_dim=2, hidden=2, depth=1, normalize=True, sigmoid=False)
-    decoder = module.model.decoder
-    with torch.no_grad():
-        decoder[0].weight.zero_()
-        decoder[0].bias.fill_(0.0)
-        decoder[2].weight.zero_()
-        decoder[2].bias.copy_(torch.tensor([1.0, 0.5, 0.0]))
+    module, decoder = _constant_decoder_module()
     control = FallbackControl(direction=[-1.0, 0.0], weight=0.5)
     assert control.weight_now(module) == 0.5
     module.term_weights["fallback"] = 2.0

@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from .mapper import Annotation, Mapper, check_range, fmt
+from .mapper import Annotation, Mapper, check_compression, check_range, fmt
 
 
 def control_points(a: float, b: float, start_slope: float, end_slope: float,
@@ -66,10 +66,7 @@ class BezierMapper(Mapper):
                  control_distance: float = 1 / math.sqrt(2)):
         super().__init__()
         name = type(self).__name__
-        a = check_range(name, "a", a, 0.0, 1.0, high_open=True)
-        b = check_range(name, "b", b, 0.0, 1.0, low_open=True)
-        if not a < b:
-            raise ValueError(f"{name}: a must be below b; got a={a}, b={b}")
+        a, b = check_compression(name, a, b)
         for arg, value in (("start_slope", start_slope), ("end_slope", end_slope),
                            ("control_distance", control_distance)):
             check_range(name, arg, value, -math.inf, math.inf, low_open=True, high_open=True)

@@ -73,5 +73,28 @@ class Intervention(nn.Module):
         return f"{type(self).__name__}({self.extra_repr()})"
 
 
+class ConceptIntervention(Intervention):
+    """An intervention along one concept direction, kept as the unit-vector buffer `concept`.
+
+    Args:
+        concept: Direction of the concept in latent space (normalized here).
+        layer: Hook point name, a key of `HOOK_POINTS`.
+    """
+
+    def __init__(self, concept: Sequence[float] | torch.Tensor, layer: str = "bottleneck"):
+        super().__init__(layer)
+        self.register_buffer("concept", unit_vector(type(self).__name__, concept))
+
+    def _alignment(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The concept v in the latents' dtype and device, and h . v per sample."""
+        self._check_width(h, len(self.concept))
+        v = self.concept.to(h)
+        return v, h @ v
+
+    def dist(self, h: torch.Tensor) -> torch.Tensor:
+        """Alignment h . v (unclamped)."""
+        return self._alignment(h)[1]
+
+
 def concept_repr(v: torch.Tensor) -> str:
     return "[" + ", ".join(f"{x:.3g}" for x in v.tolist()) + "]"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .mapper import Annotation, Mapper, check_range, fmt
+from .mapper import Annotation, Mapper, check_compression, fmt
 
 
 class LinearMapper(Mapper):
@@ -22,10 +22,7 @@ class LinearMapper(Mapper):
     def __init__(self, a: float, b: float):
         super().__init__()
         name = type(self).__name__
-        a = check_range(name, "a", a, 0.0, 1.0, high_open=True)
-        b = check_range(name, "b", b, 0.0, 1.0, low_open=True)
-        if not a < b:
-            raise ValueError(f"{name}: a must be below b; got a={a}, b={b}")
+        a, b = check_compression(name, a, b)
         self._constant("a", a)
         self._constant("b", b)
 

@@ -62,6 +62,15 @@ def check_range(owner: str, name: str, value: float, low: float, high: float,
     return float(value)
 
 
+def check_compression(owner: str, a: float, b: float) -> tuple[float, float]:
+    """Validate the ends of a mapper that compresses (a, 1] onto (a, b]: 0 <= a < b <= 1."""
+    a = check_range(owner, "a", a, 0.0, 1.0, high_open=True)
+    b = check_range(owner, "b", b, 0.0, 1.0, low_open=True)
+    if not a < b:
+        raise ValueError(f"{owner}: a must be below b; got a={a}, b={b}")
+    return a, b
+
+
 def fmt(x: torch.Tensor | float) -> str:
     """Short number for reprs: 0.5, 6.1e-17, 1."""
     return f"{float(x):.4g}"

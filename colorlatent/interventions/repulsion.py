@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import torch
 
-from .intervention import Intervention, concept_repr, unit_vector
+from .intervention import ConceptIntervention, concept_repr
 from .mapper import Mapper
 
 
-class Repulsion(Intervention):
+class Repulsion(ConceptIntervention):
     """Turns each positively aligned latent in the plane of (h, v) to alignment m(alpha).
 
     With alpha = clip(h . v, 0, 1), u the unit direction of h - alpha v and
@@ -33,15 +33,9 @@ class Repulsion(Intervention):
 
     def __init__(self, concept: Sequence[float] | torch.Tensor, mapper: Mapper, layer: str = "bottleneck",
                  eps: float = 1e-8):
-        super().__init__(layer)
-        self.register_buffer("concept", unit_vector(type(self).__name__, concept))
+        super().__init__(concept, layer)
         self.mapper = mapper
         self.eps = float(eps)
-
-    def _alignment(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        self._check_width(h, len(self.concept))
-        v = self.concept.to(h)
-        return v, h @ v
 
     def _fallback(self, v: torch.Tensor) -> torch.Tensor:
         axis = torch.zeros_like(v).scatter(0, v.abs().argmin().unsqueeze(0), 1.0)
@@ -57,10 +51,6 @@ class Repulsion(Intervention):
         u = torch.where(norm < self.eps, self._fallback(v), perp / norm.clamp_min(self.eps))
         rotated = target.unsqueeze(-1) * v + (1 - target**2).sqrt().unsqueeze(-1) * u
         return torch.where((p > 0).unsqueeze(-1), rotated, h)
-
-    def dist(self, h: torch.Tensor) -> torch.Tensor:
-        """Alignment h . v (unclamped)."""
-        return self._alignment(h)[1]
 
     def annotate(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
         alpha = self._alignment(h)[1].clamp(0.0, 1.0)

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import torch
 
-from .intervention import Intervention, concept_repr, unit_vector
+from .intervention import ConceptIntervention, concept_repr
 from .mapper import Mapper
 
 
-class Suppression(Intervention):
+class Suppression(ConceptIntervention):
     """h' = h - g(alpha) * (h . v) * v, with alpha = clip(h . v, 0, 1).
 
     Only the component along the concept v changes; latents with h . v <= 0 (and, because
@@ -34,28 +34,18 @@ class Suppression(Intervention):
     kind = "linear"
 
     def __init__(self, concept: Sequence[float] | torch.Tensor, falloff: Mapper, layer: str = "bottleneck"):
-        super().__init__(layer)
-        self.register_buffer("concept", unit_vector(type(self).__name__, concept))
+        super().__init__(concept, layer)
         self.falloff = falloff
-
-    def _projection(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        self._check_width(h, len(self.concept))
-        v = self.concept.to(h)
-        return v, h @ v
 
     def strength(self, h: torch.Tensor) -> torch.Tensor:
         """g(alpha) per sample."""
-        _, p = self._projection(h)
+        _, p = self._alignment(h)
         return self.falloff(p.clamp(0.0, 1.0))
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        v, p = self._projection(h)
+        v, p = self._alignment(h)
         s = self.falloff(p.clamp(0.0, 1.0))
         return h - (s * p).unsqueeze(-1) * v
-
-    def dist(self, h: torch.Tensor) -> torch.Tensor:
-        """Alignment h . v (unclamped)."""
-        return self._projection(h)[1]
 
     def annotate(self, h: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"strength": self.strength(h)}

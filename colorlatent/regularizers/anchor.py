@@ -33,6 +33,12 @@ class _PointRegularizer(Regularizer):
                 f"{z.shape[-1]}; give a point of length {z.shape[-1]}"
             )
 
+    def _cos(self, z: torch.Tensor) -> torch.Tensor:
+        """Per-sample cosine of `z` with the point's direction, [B]."""
+        self._check(z)
+        u = z / (z.norm(dim=-1, keepdim=True) + 1e-8)
+        return u @ (self.point / (self.point.norm() + 1e-8))
+
 
 class Anchor(_PointRegularizer):
     """Euclidean pin: per-sample ||z - point||^2 (the "reg-polar" of experiment 1.7)."""
@@ -46,7 +52,4 @@ class AngularAnchor(_PointRegularizer):
     """Angular anchor: per-sample 1 - cos(z, point) (0 aligned, 1 orthogonal, 2 opposite)."""
 
     def loss(self, z: torch.Tensor) -> torch.Tensor:
-        self._check(z)
-        u = z / (z.norm(dim=-1, keepdim=True) + 1e-8)
-        a = self.point / (self.point.norm() + 1e-8)
-        return 1.0 - u @ a
+        return 1.0 - self._cos(z)

@@ -31,7 +31,5 @@ class AntiAnchor(_PointRegularizer):
         self.hemi = hemi
 
     def loss(self, z: torch.Tensor) -> torch.Tensor:
-        self._check(z)
-        u = z / (z.norm(dim=-1, keepdim=True) + 1e-8)
-        cos = u @ (self.point / (self.point.norm() + 1e-8))
+        cos = self._cos(z)
         return cos.clamp(min=0.0) if self.hemi else (1.0 + cos) / 2.0

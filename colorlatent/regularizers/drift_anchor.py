@@ -57,9 +57,10 @@ class DriftAnchor(Regularizer):
         if self._model is None:
             raise RuntimeError(f"regularizer {self.name!r} is not attached to a model; AnchoredAutoencoder "
                                "attaches its regularizers (call attach(model) when using it alone)")
-        if self.layer == "encoder":
-            return self._model.encoder(self.reference)
-        return self._model.encode(self.reference)
+        code = self._model.encoder(self.reference)
+        # Not `encode`: its input checks would cost a host sync every training step, and the
+        # reference is a known color set, checked once when it was made.
+        return code if self.layer == "encoder" else self._model.bottleneck(code)
 
     def on_schedule_action(self, name: str, step: int, pl_module: L.LightningModule | None = None) -> None:
         """Take the snapshot: Z_ref = encode(reference colors), without gradient."""

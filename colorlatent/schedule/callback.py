@@ -128,10 +128,14 @@ class ScheduleCallback(L.Callback):
         # this also covers checkpoints that do not record the last dispatched step.
         self._fired_through = max(self._fired_through, trainer.global_step - 1)
 
+    @staticmethod
+    def _participants(trainer: L.Trainer, pl_module: L.LightningModule) -> list[Any]:
+        """What may read columns (`schedule_columns`) or handle actions (`schedule_actions`)."""
+        return [pl_module, *getattr(pl_module, "regularizers", []), trainer.datamodule, *trainer.callbacks]
+
     def _find_handlers(self, trainer: L.Trainer, pl_module: L.LightningModule) -> dict[str, list[Any]]:
-        candidates = [pl_module, *getattr(pl_module, "regularizers", []), trainer.datamodule, *trainer.callbacks]
         handlers: dict[str, list[Any]] = {}
-        for candidate in candidates:
+        for candidate in self._participants(trainer, pl_module):
             for name in getattr(candidate, "schedule_actions", ()):
                 handlers.setdefault(name, []).append(candidate)
         for step, names in sorted(self.actions.items()):
@@ -147,7 +151,8 @@ class ScheduleCallback(L.Callback):
 
     def _check_columns(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         regularizers = [reg.name for reg in getattr(pl_module, "regularizers", [])]
-        readers = [pl_module, trainer.datamodule, *trainer.callbacks]  # the data module's focus reads data-* columns
+        # e.g. the data module's focus reads data-* columns
+        readers = self._participants(trainer, pl_module)
         others = ["lr", *(c for reader in readers for c in getattr(reader, "schedule_columns", ()))]
         consumers = set(regularizers) | set(others)
         clash = [c for c in self.ignore_columns if c in consumers]

@@ -81,14 +81,13 @@ class SeedStackModule(L.LightningModule):
         self._watch_finite(step, loss.detach())
         trainer = self._trainer
         if trainer is not None and step % trainer.log_every_n_steps == 0:
-            with torch.no_grad():
-                self._train_records.append((step, list(terms), torch.stack([t.detach() for t in terms.values()])))
+            self.record_terms(step, terms)
             self.log("loss", loss.detach().mean(), prog_bar=True, logger=False, on_step=True, on_epoch=False)
         return loss.sum()
 
     def record_terms(self, step: int, terms: dict[str, torch.Tensor]) -> None:
-        """Keep per-model values of terms added outside `training_step` (e.g. by `FallbackControl`)
-        for each seed's log, as `train/<name>` at `step`.
+        """Keep per-model values of terms (`training_step`'s, and those added outside it, e.g. by
+        `FallbackControl`) for each seed's log, as `train/<name>` at `step`.
 
         Args:
             step: The global step they belong to.

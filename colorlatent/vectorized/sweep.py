@@ -236,7 +236,7 @@ def train_seeds(config: Path, seeds: Sequence[int], run_dirs: Sequence[Path], ov
     data = SeedStackDataModule.from_datamodule(cli.datamodule, seeds)
     # The trainer's arguments as the CLI passed them (nulls included: some, like
     # check_val_every_n_epoch, mean something), except what the stack replaces.
-    trainer_args = {k: v for k, v in yaml.safe_load(cli.parser.dump(cli.config, skip_none=False))["trainer"].items()
+    trainer_args = {k: v for k, v in copy.deepcopy(resolved["trainer"]).items()
                     if k not in ("callbacks", "logger", "enable_checkpointing", "default_root_dir")}
     if quiet:
         trainer_args["enable_progress_bar"] = False

@@ -24,8 +24,11 @@ class LinearCode(nn.Module):
     def encoder(self, rgb):
         return torch.cat([rgb, torch.zeros(len(rgb), 1)], dim=1) * self.scale + self.shift
 
+    def bottleneck(self, code):
+        return code
+
     def encode(self, rgb):
-        return self.encoder(rgb)
+        return self.bottleneck(self.encoder(rgb))
 
 
 def attached():
